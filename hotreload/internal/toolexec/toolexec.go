@@ -1,0 +1,351 @@
+// Package toolexec is the compile-tool wrapper behind every hot build: the
+// go command runs it as `-toolexec`, and it rewrites the source files of
+// each package it compiles (std, module cache, generated and cgo-generated
+// files alike) before handing them to the real compiler.
+//
+// The same wrapper stands in for `compile` in the hot Go SDK that the Bazel
+// rules use, so that host binaries and patches are always produced by one
+// mechanism (builds from different mechanisms do not load together: file
+// names in export data differ).
+package toolexec
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/gohot/rules_go_hot/tools/rewriter"
+)
+
+// Marker prefixes the word that the wrapper adds to `compile -V=full`, so
+// that the go command's build cache keeps hot and plain objects apart.
+const Marker = "gohot"
+
+// ProgressEnv names a file to which the wrapper appends one line per
+// package it compiles ("compile <import path>"), for progress reports. The
+// go command hashes no environment variable, so it does not affect caching.
+const ProgressEnv = "GOHOT_PROGRESS"
+
+// IsToolInvocation reports whether args (os.Args[1:]) look like the go
+// command running a tool through us: an absolute path to compile, asm,
+// link, cgo, vet...
+func IsToolInvocation(args []string) bool {
+	if len(args) == 0 || !filepath.IsAbs(args[0]) {
+		return false
+	}
+	switch toolName(args[0]) {
+	case "compile", "asm", "link", "cgo", "vet", "pack", "buildid", "cover", "fix", "preprofile":
+		return true
+	}
+	return false
+}
+
+func toolName(path string) string {
+	return strings.TrimSuffix(filepath.Base(path), ".exe")
+}
+
+// Run runs the tool invocation args (tool path first), rewriting sources if
+// the tool is the compiler. It returns the process exit code.
+func Run(args []string, stdout, stderr io.Writer) int {
+	if toolName(args[0]) != "compile" {
+		return run(args, nil, stdout, stderr)
+	}
+	for _, a := range args[1:] {
+		if a == "-V=full" || a == "-V" {
+			return versionFull(args, stdout, stderr)
+		}
+	}
+	c, err := parseCompile(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "gohot: %v\n", err)
+		return 2
+	}
+	return c.run(stdout, stderr)
+}
+
+// run executes a command, passing stdin through; filter, if set, is
+// applied to what the command writes to stdout and stderr (the compiler
+// prints its diagnostics on stdout).
+func run(args []string, filter func([]byte) []byte, stdout, stderr io.Writer) int {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin = os.Stdin
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	var outBuf, errBuf bytes.Buffer
+	if filter != nil {
+		cmd.Stdout, cmd.Stderr = &outBuf, &errBuf
+	}
+	err := cmd.Run()
+	if filter != nil {
+		stdout.Write(filter(outBuf.Bytes()))
+		stderr.Write(filter(errBuf.Bytes()))
+	}
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		fmt.Fprintf(stderr, "gohot: %v\n", err)
+		return 2
+	}
+	return 0
+}
+
+// versionFull answers `compile -V=full` with the real compiler's line plus
+// a marker that changes whenever the rewrite could produce other output (a
+// new wrapper binary). Without it the go command would mix hot and plain
+// objects in its shared build cache.
+func versionFull(args []string, stdout, stderr io.Writer) int {
+	var out bytes.Buffer
+	if code := run(args, nil, &out, stderr); code != 0 {
+		return code
+	}
+	line := strings.TrimSpace(out.String())
+	id, err := SelfID()
+	if err != nil {
+		fmt.Fprintf(stderr, "gohot: %v\n", err)
+		return 2
+	}
+	f := strings.Fields(line)
+	if len(f) > 0 && strings.HasPrefix(f[len(f)-1], "buildID=") {
+		// A devel toolchain: the go command uses only the content part
+		// (after the last slash) of the build ID, which must stay last.
+		sum := sha256.Sum256([]byte(f[len(f)-1] + " " + id))
+		f[len(f)-1] = f[len(f)-1] + "/" + hex.EncodeToString(sum[:12])
+		f = append(f[:len(f)-1], Marker+"-"+id, f[len(f)-1])
+		line = strings.Join(f, " ")
+	} else {
+		line += " " + Marker + "-" + id
+	}
+	fmt.Fprintln(stdout, line)
+	return 0
+}
+
+var (
+	selfIDOnce sync.Once
+	selfID     string
+	selfIDErr  error
+)
+
+// SelfID is a short hash of the running executable: everything that
+// decides what the rewrite produces is compiled into it.
+func SelfID() (string, error) {
+	selfIDOnce.Do(func() {
+		exe, err := os.Executable()
+		if err != nil {
+			selfIDErr = err
+			return
+		}
+		f, err := os.Open(exe)
+		if err != nil {
+			selfIDErr = err
+			return
+		}
+		defer f.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			selfIDErr = err
+			return
+		}
+		selfID = hex.EncodeToString(h.Sum(nil)[:10])
+	})
+	return selfID, selfIDErr
+}
+
+// compile is one parsed compiler invocation.
+type compile struct {
+	args     []string
+	goroot   string
+	pkg      string // -p
+	lang     string // -lang
+	race     bool
+	runtime  bool // -+: the runtime or a package it depends on
+	trimIdx  int  // index of the -trimpath value in args, or -1
+	firstSrc int  // index of the first .go file in args
+}
+
+func parseCompile(args []string) (*compile, error) {
+	c := &compile{args: args, trimIdx: -1, firstSrc: len(args)}
+	// The tool lives in $GOROOT/pkg/tool/$GOOS_$GOARCH.
+	c.goroot = filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(args[0]))))
+	for i := len(args) - 1; i > 0 && strings.HasSuffix(args[i], ".go"); i-- {
+		c.firstSrc = i
+	}
+	for i := 1; i < c.firstSrc; i++ {
+		a := args[i]
+		next := func() string {
+			if i+1 < len(args) {
+				return args[i+1]
+			}
+			return ""
+		}
+		switch {
+		case a == "-p":
+			c.pkg = next()
+		case strings.HasPrefix(a, "-p="):
+			c.pkg = a[len("-p="):]
+		case a == "-trimpath":
+			c.trimIdx = i + 1
+		case strings.HasPrefix(a, "-lang="):
+			c.lang = a[len("-lang="):]
+		case a == "-race" || a == "-race=true":
+			c.race = true
+		case a == "-+":
+			c.runtime = true
+		}
+	}
+	return c, nil
+}
+
+func (c *compile) run(stdout, stderr io.Writer) int {
+	srcs := c.args[c.firstSrc:]
+	if len(srcs) == 0 || c.pkg == "" {
+		return run(c.args, nil, stdout, stderr)
+	}
+	if p := os.Getenv(ProgressEnv); p != "" {
+		if f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644); err == nil {
+			fmt.Fprintf(f, "compile %s\n", c.pkg)
+			f.Close()
+		}
+	}
+	if reason, ok := Excluded[c.pkg]; ok {
+		_ = reason
+		return run(c.args, nil, stdout, stderr)
+	}
+
+	files := make([]rewriter.File, len(srcs))
+	for i, s := range srcs {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			fmt.Fprintf(stderr, "gohot: %v\n", err)
+			return 2
+		}
+		files[i] = rewriter.File{Name: s, Src: b}
+	}
+	res, err := rewriter.Rewrite(rewriter.Config{ImportPath: c.pkg, Race: c.race, GoVersion: c.lang, NoEscape: c.runtime || isRuntimePackage(c.pkg) || NoEscape}, files)
+	if err != nil {
+		// Let the compiler report the syntax error in its usual form.
+		return run(c.args, nil, stdout, stderr)
+	}
+
+	tmp, err := os.MkdirTemp("", "gohot-compile-")
+	if err != nil {
+		fmt.Fprintf(stderr, "gohot: %v\n", err)
+		return 2
+	}
+	defer os.RemoveAll(tmp)
+
+	// Each rewritten file keeps its base name, in a temporary directory of
+	// its own per original directory; -trimpath then maps the temporary
+	// directory to exactly what the compiler would have recorded for the
+	// original one, so positions in objects, export data, DWARF and panics
+	// are those of the original files.
+	trim := ""
+	if c.trimIdx >= 0 {
+		trim = c.args[c.trimIdx]
+	}
+	dirs := map[string]string{} // original dir -> temp dir
+	var rules []string
+	var unmap []string // for compiler diagnostics: temp dir -> dir as given
+	newArgs := append([]string(nil), c.args...)
+	for i, s := range srcs {
+		abs, err := filepath.Abs(s)
+		if err != nil {
+			fmt.Fprintf(stderr, "gohot: %v\n", err)
+			return 2
+		}
+		dir := filepath.Dir(abs)
+		td, ok := dirs[dir]
+		if !ok {
+			td = filepath.Join(tmp, fmt.Sprint(len(dirs)))
+			if err := os.Mkdir(td, 0o755); err != nil {
+				fmt.Fprintf(stderr, "gohot: %v\n", err)
+				return 2
+			}
+			dirs[dir] = td
+			rules = append(rules, td+"=>"+c.recordedDir(dir, trim))
+			unmap = append(unmap, td+string(filepath.Separator), filepath.Dir(s)+string(filepath.Separator))
+		}
+		out := filepath.Join(td, filepath.Base(s))
+		if err := os.WriteFile(out, res.Files[i].Src, 0o644); err != nil {
+			fmt.Fprintf(stderr, "gohot: %v\n", err)
+			return 2
+		}
+		newArgs[c.firstSrc+i] = out
+	}
+	newTrim := strings.Join(rules, ";")
+	if trim != "" {
+		newTrim += ";" + trim
+	}
+	if c.trimIdx >= 0 {
+		newArgs[c.trimIdx] = newTrim
+	} else {
+		newArgs = append(newArgs[:c.firstSrc:c.firstSrc], append([]string{"-trimpath", newTrim}, newArgs[c.firstSrc:]...)...)
+	}
+	r := strings.NewReplacer(unmap...)
+	return run(newArgs, func(b []byte) []byte { return []byte(r.Replace(string(b))) }, stdout, stderr)
+}
+
+// recordedDir is the directory name the compiler would record for files
+// in dir given the go command's -trimpath rules: the first matching rule
+// applies; an unmatched path under GOROOT is recorded as "$GOROOT/...".
+func (c *compile) recordedDir(dir, trim string) string {
+	if trim != "" {
+		for _, rule := range strings.Split(trim, ";") {
+			if r, ok := applyRewrite(dir, rule); ok {
+				return r
+			}
+		}
+	}
+	if c.goroot != "" && hasPathPrefix(dir, c.goroot) {
+		return "$GOROOT" + dir[len(c.goroot):]
+	}
+	return dir
+}
+
+// applyRewrite and hasPathPrefix follow cmd/internal/objabi, which the
+// compiler uses to apply -trimpath.
+func applyRewrite(path, rewrite string) (string, bool) {
+	prefix, replace := rewrite, ""
+	if j := strings.LastIndex(rewrite, "=>"); j >= 0 {
+		prefix, replace = rewrite[:j], rewrite[j+len("=>"):]
+	}
+	if prefix == "" || !hasPathPrefix(path, prefix) {
+		return path, false
+	}
+	if len(path) == len(prefix) {
+		return replace, true
+	}
+	if replace == "" {
+		return path[len(prefix)+1:], true
+	}
+	return replace + path[len(prefix):], true
+}
+
+func hasPathPrefix(s, t string) bool {
+	if len(t) > len(s) {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		cs, ct := lowerSlash(s[i]), lowerSlash(t[i])
+		if cs != ct {
+			return false
+		}
+	}
+	return len(t) >= len(s) || s[len(t)] == '/' || s[len(t)] == '\\'
+}
+
+func lowerSlash(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		c += 'a' - 'A'
+	}
+	if c == '\\' {
+		c = '/'
+	}
+	return c
+}

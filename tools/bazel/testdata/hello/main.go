@@ -1,0 +1,11 @@
+// Command hello is the smoke-test binary of tools/bazel/smoke_test.sh.
+package main
+
+import (
+	"fmt"
+	"runtime"
+)
+
+func main() {
+	fmt.Printf("%s (%s)\n", Greeting("bazel"), runtime.Version())
+}
