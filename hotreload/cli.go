@@ -1,30 +1,77 @@
 package main
 
 import (
+	"flag"
 	"fmt"
-	"os"
-	"os/exec"
+	"io"
+
+	"github.com/gohot/rules_go_hot/hotreload/internal/gocmd"
+	"github.com/gohot/rules_go_hot/hotreload/internal/toolexec"
 )
 
-func runCLI(args []string) int {
+const usage = `hotreload builds Go programs in which every function can be redirected at
+run time (the standard library's and third-party code included).
+
+Usage:
+  hotreload build [-v] [go build flags] <packages>
+        build a hot binary: every package instrumented, cgo on, external
+        linking (what a plugin host needs).
+  hotreload go <go subcommand> [args]
+        run any go command on the instrumented program, e.g.
+        hotreload go test ./...   hotreload go vet ./...
+        hotreload go build -buildmode=plugin -o patch.so ./patch
+  hotreload goflags
+        print the flags that make a plain go command build instrumented:
+        CGO_ENABLED=1 GOFLAGS="$(hotreload goflags)" go build ./cmd/app
+  hotreload version
+        print the version marker hot objects are cached under.
+`
+
+// runCLI runs a subcommand and returns the exit code.
+func runCLI(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: hotreload go <go command args>")
+		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	self, err := gocmd.Self()
+	if err != nil {
+		fmt.Fprintf(stderr, "hotreload: cannot find own executable: %v\n", err)
+		return 1
+	}
 	switch args[0] {
+	case "build":
+		verbose := false
+		rest := args[1:]
+		if len(rest) > 0 && (rest[0] == "-v" || rest[0] == "--verbose") {
+			verbose, rest = true, rest[1:]
+		}
+		return gocmd.Run(gocmd.Command(self, "build", rest, true), stderr, verbose)
 	case "go":
-		self, _ := os.Executable()
-		ga := append([]string{args[1], "-toolexec=" + self}, args[2:]...)
-		cmd := exec.Command("go", ga...)
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-		if err := cmd.Run(); err != nil {
-			if ee, ok := err.(*exec.ExitError); ok {
-				return ee.ExitCode()
-			}
+		if len(args) < 2 {
+			fmt.Fprintln(stderr, "usage: hotreload go <go subcommand> [args]")
+			return 2
+		}
+		return gocmd.Run(gocmd.Command(self, args[1], args[2:], false), stderr, false)
+	case "goflags":
+		fs := flag.NewFlagSet("goflags", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		fmt.Fprintln(stdout, gocmd.ToolexecFlag(self))
+		return 0
+	case "version":
+		id, err := toolexec.SelfID()
+		if err != nil {
+			fmt.Fprintf(stderr, "hotreload: %v\n", err)
 			return 1
 		}
+		fmt.Fprintf(stdout, "hotreload %s-%s\n", toolexec.Marker, id)
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
 		return 0
 	}
+	fmt.Fprintf(stderr, "hotreload: unknown command %q\n\n%s", args[0], usage)
 	return 2
 }

@@ -1,6 +1,9 @@
-// Command hotreload builds Go programs whose every function can be
-// redirected at run time, and (in later milestones) runs them with live
-// patching.
+// Command hotreload builds Go programs in which every function can be
+// redirected at run time; see `hotreload help`.
+//
+// The same executable is also the compile wrapper the go command runs
+// through -toolexec: invoked with a tool's absolute path as its first
+// argument, it acts as that tool.
 package main
 
 import (
@@ -10,8 +13,12 @@ import (
 )
 
 func main() {
+	os.Exit(realMain())
+}
+
+func realMain() int {
 	if toolexec.IsToolInvocation(os.Args[1:]) {
-		os.Exit(toolexec.Run(os.Args[1:], os.Stdout, os.Stderr))
+		return toolexec.Run(os.Args[1:], os.Stdout, os.Stderr)
 	}
-	os.Exit(runCLI(os.Args[1:]))
+	return runCLI(os.Args[1:], os.Stdout, os.Stderr)
 }

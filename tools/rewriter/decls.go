@@ -111,7 +111,9 @@ func (p *pkg) keepAlive() {
 		return
 	}
 	f := p.keepFile
-	tab, use := p.newName("K", "table"), p.newName("K", "use")
+	// Unexported: every rewritten package has them, and a file that
+	// dot-imports two packages must not see the same name twice.
+	tab, use := unexported(p.newName("K", "table")), unexported(p.newName("K", "use"))
 	p.man.Keep = tab
 	fmt.Fprintf(&f.gen, "var %s = [...]interface{}{\n", tab)
 	for _, k := range p.keep {

@@ -3,7 +3,7 @@ package rewriter
 import (
 	"fmt"
 	"go/ast"
-
+	"sort"
 	"strings"
 )
 
@@ -27,7 +27,7 @@ func (p *pkg) funcDecl(f *file, fd *ast.FuncDecl) {
 	name := fd.Name.Name
 	display, recvBase := name, ""
 	if fd.Recv != nil {
-		if len(fd.Recv.List) != 1 {
+		if len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) > 1 {
 			return // does not compile anyway
 		}
 		recvBase = receiverBase(fd.Recv.List[0].Type)
@@ -71,7 +71,7 @@ func (p *pkg) funcDecl(f *file, fd *ast.FuncDecl) {
 	case fd.Recv == nil && p.linknamed[name]:
 		reason = "named by a //go:linkname directive: code outside the package refers to it by symbol"
 	default:
-		reason = directiveReason(fd.Doc)
+		reason = directiveReason(pragmas(f, fd))
 	}
 	if reason != "" {
 		p.skip(display, fd, reason)
@@ -142,11 +142,25 @@ func (p *pkg) note(name string, n ast.Node, reason string) {
 	p.man.Notes = append(p.man.Notes, Skip{Name: name, Pos: p.pos(n.Pos()), Reason: reason})
 }
 
-func directiveReason(doc *ast.CommentGroup) string {
-	if doc == nil {
-		return ""
+// pragmas returns the comments that the compiler reads as fd's
+// directives: every comment between the previous declaration and fd, not
+// only its doc comment (a blank line does not detach a directive).
+func pragmas(f *file, fd *ast.FuncDecl) []*ast.Comment {
+	decls, groups := f.ast.Decls, f.ast.Comments
+	i := sort.Search(len(decls), func(i int) bool { return decls[i].Pos() >= fd.Pos() })
+	start := f.ast.Name.End()
+	if i > 0 {
+		start = decls[i-1].End()
 	}
-	for _, c := range doc.List {
+	var cs []*ast.Comment
+	for j := sort.Search(len(groups), func(j int) bool { return groups[j].Pos() > start }); j < len(groups) && groups[j].End() <= fd.Pos(); j++ {
+		cs = append(cs, groups[j].List...)
+	}
+	return cs
+}
+
+func directiveReason(comments []*ast.Comment) string {
+	for _, c := range comments {
 		if !strings.HasPrefix(c.Text, "//go:") {
 			continue
 		}
@@ -363,13 +377,16 @@ func (p *pkg) wrapper(f *file, fd *ast.FuncDecl, s *signature, parts []string) s
 	name := p.newName("W", parts...)
 	params := make([]string, len(s.names))
 	args := make([]string, len(s.names))
-	for i, n := range s.names {
+	for i := range s.names {
+		// Reserved names: the function's own parameter names could
+		// shadow the function being called ("func tag(tag string)").
+		n := fmt.Sprintf("%sP%d", p.prefix, i)
 		args[i] = n
 		params[i] = n + " " + s.types[i]
 	}
 	callee := fd.Name.Name + targs
 	if fd.Recv != nil {
-		callee = s.names[0] + "." + fd.Name.Name
+		callee = args[0] + "." + fd.Name.Name
 		args = args[1:]
 	}
 	call := strings.Join(args, ", ")
@@ -414,6 +431,9 @@ func (p *pkg) receiverTypeParamList(f *file, s *signature) (string, string) {
 		w.rename[declNames[i].Name] = n
 	}
 	if p.typeFile[base] != f {
+		if hasDotImport(p.typeFile[base].ast) {
+			return "", "the constraints of " + base + " may name dot imports of another file"
+		}
 		for _, fl := range ts.TypeParams.List {
 			qualified := false
 			ast.Inspect(fl.Type, func(n ast.Node) bool {

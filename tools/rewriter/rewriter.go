@@ -27,6 +27,7 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"hash/fnv"
 	"sort"
 	"strings"
 )
@@ -254,12 +255,7 @@ func (p *pkg) prepare() {
 
 	idents := map[string]bool{}
 	for _, f := range p.files {
-		ast.Inspect(f.ast, func(n ast.Node) bool {
-			if id, ok := n.(*ast.Ident); ok {
-				idents[id.Name] = true
-			}
-			return true
-		})
+		declaredIdents(f.ast, idents)
 		for _, cg := range f.ast.Comments {
 			for _, c := range cg.List {
 				if rest, ok := strings.CutPrefix(c.Text, "//go:linkname "); ok {
@@ -279,23 +275,90 @@ func (p *pkg) prepare() {
 			}
 		}
 	}
-	p.prefix = choosePrefix(idents)
+	base := "GoHot"
+	for _, f := range p.files {
+		if hasDotImport(f.ast) {
+			// A dot import brings the imported package's exported names
+			// into the file, generated ones included: if that package is
+			// rewritten too, its GoHotS_f, GoHotW_f... could collide with
+			// ours. Such a package takes a prefix of its own.
+			h := fnv.New32a()
+			h.Write([]byte(p.cfg.ImportPath))
+			base = fmt.Sprintf("GoHotD%08x", h.Sum32())
+			break
+		}
+	}
+	p.prefix = choosePrefix(base, idents)
 	p.man.Prefix = p.prefix
 	p.keepFile = p.files[len(p.files)-1]
 }
 
-// choosePrefix returns "GoHot", or "GoHot2", "GoHot3", ... if the package
-// already has identifiers starting with the shorter prefix, so that no
-// generated name can collide with or be shadowed by one of the user's.
-func choosePrefix(idents map[string]bool) string {
+// hasDotImport reports whether f has an import declaration "import . path".
+func hasDotImport(f *ast.File) bool {
+	for _, is := range f.Imports {
+		if is.Name != nil && is.Name.Name == "." {
+			return true
+		}
+	}
+	return false
+}
+
+// declaredIdents adds to names every identifier that f declares, at any
+// scope. References are left out: code that uses generated names (a test
+// that mocks a function through its slot) must not change the prefix.
+func declaredIdents(f *ast.File, names map[string]bool) {
+	add := func(ids ...*ast.Ident) {
+		for _, id := range ids {
+			if id != nil {
+				names[id.Name] = true
+			}
+		}
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncDecl:
+			add(n.Name)
+		case *ast.Field:
+			add(n.Names...)
+		case *ast.TypeSpec:
+			add(n.Name)
+		case *ast.ValueSpec:
+			add(n.Names...)
+		case *ast.ImportSpec:
+			add(n.Name)
+		case *ast.LabeledStmt:
+			add(n.Label)
+		case *ast.AssignStmt:
+			if n.Tok == token.DEFINE {
+				for _, e := range n.Lhs {
+					id, _ := e.(*ast.Ident)
+					add(id)
+				}
+			}
+		case *ast.RangeStmt:
+			if n.Tok == token.DEFINE {
+				k, _ := n.Key.(*ast.Ident)
+				v, _ := n.Value.(*ast.Ident)
+				add(k, v)
+			}
+		}
+		return true
+	})
+}
+
+// choosePrefix returns base ("GoHot"), or "GoHot2", "GoHot3", ... if the
+// package already has identifiers starting with the shorter prefix (or with
+// its unexported form, "goHot"), so that no generated name can collide with
+// or be shadowed by one of the user's.
+func choosePrefix(base string, idents map[string]bool) string {
 	for n := 1; ; n++ {
-		prefix := "GoHot"
+		prefix := base
 		if n > 1 {
-			prefix = fmt.Sprintf("GoHot%d", n)
+			prefix = fmt.Sprintf("%s%d", base, n)
 		}
 		clash := false
 		for id := range idents {
-			if strings.HasPrefix(id, prefix) {
+			if strings.HasPrefix(id, prefix) || strings.HasPrefix(id, unexported(prefix)) {
 				clash = true
 				break
 			}
@@ -304,6 +367,11 @@ func choosePrefix(idents map[string]bool) string {
 			return prefix
 		}
 	}
+}
+
+// unexported returns name with its first letter in lower case.
+func unexported(name string) string {
+	return strings.ToLower(name[:1]) + name[1:]
 }
 
 // newName returns a fresh generated package-level name: prefix + kind + "_"

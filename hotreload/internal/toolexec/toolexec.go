@@ -54,7 +54,11 @@ func toolName(path string) string {
 // Run runs the tool invocation args (tool path first), rewriting sources if
 // the tool is the compiler. It returns the process exit code.
 func Run(args []string, stdout, stderr io.Writer) int {
-	if toolName(args[0]) != "compile" {
+	switch toolName(args[0]) {
+	case "compile":
+	case "vet":
+		return vet(args, stdout, stderr)
+	default:
 		return run(args, nil, stdout, stderr)
 	}
 	for _, a := range args[1:] {
@@ -233,13 +237,6 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 		return run(c.args, nil, stdout, stderr)
 	}
 
-	tmp, err := os.MkdirTemp("", "gohot-compile-")
-	if err != nil {
-		fmt.Fprintf(stderr, "gohot: %v\n", err)
-		return 2
-	}
-	defer os.RemoveAll(tmp)
-
 	// Each rewritten file keeps its base name, in a temporary directory of
 	// its own per original directory; -trimpath then maps the temporary
 	// directory to exactly what the compiler would have recorded for the
@@ -249,36 +246,15 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 	if c.trimIdx >= 0 {
 		trim = c.args[c.trimIdx]
 	}
-	dirs := map[string]string{} // original dir -> temp dir
-	var rules []string
-	var unmap []string // for compiler diagnostics: temp dir -> dir as given
-	newArgs := append([]string(nil), c.args...)
-	for i, s := range srcs {
-		abs, err := filepath.Abs(s)
-		if err != nil {
-			fmt.Fprintf(stderr, "gohot: %v\n", err)
-			return 2
-		}
-		dir := filepath.Dir(abs)
-		td, ok := dirs[dir]
-		if !ok {
-			td = filepath.Join(tmp, fmt.Sprint(len(dirs)))
-			if err := os.Mkdir(td, 0o755); err != nil {
-				fmt.Fprintf(stderr, "gohot: %v\n", err)
-				return 2
-			}
-			dirs[dir] = td
-			rules = append(rules, td+"=>"+c.recordedDir(dir, trim))
-			unmap = append(unmap, td+string(filepath.Separator), filepath.Dir(s)+string(filepath.Separator))
-		}
-		out := filepath.Join(td, filepath.Base(s))
-		if err := os.WriteFile(out, res.Files[i].Src, 0o644); err != nil {
-			fmt.Fprintf(stderr, "gohot: %v\n", err)
-			return 2
-		}
-		newArgs[c.firstSrc+i] = out
+	st, err := stage(srcs, res, func(dir string) string { return c.recordedDir(dir, trim) })
+	if err != nil {
+		fmt.Fprintf(stderr, "gohot: %v\n", err)
+		return 2
 	}
-	newTrim := strings.Join(rules, ";")
+	defer os.RemoveAll(st.tmp)
+	newArgs := append([]string(nil), c.args...)
+	copy(newArgs[c.firstSrc:], st.paths)
+	newTrim := strings.Join(st.rules, ";")
 	if trim != "" {
 		newTrim += ";" + trim
 	}
@@ -287,8 +263,61 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 	} else {
 		newArgs = append(newArgs[:c.firstSrc:c.firstSrc], append([]string{"-trimpath", newTrim}, newArgs[c.firstSrc:]...)...)
 	}
-	r := strings.NewReplacer(unmap...)
-	return run(newArgs, func(b []byte) []byte { return []byte(r.Replace(string(b))) }, stdout, stderr)
+	return run(newArgs, st.filter, stdout, stderr)
+}
+
+// staged is a package's rewritten files in a temporary directory.
+type staged struct {
+	tmp   string
+	paths []string // the rewritten files, in input order
+	rules []string // -trimpath rules: temporary dir => recorded original dir
+	unmap *strings.Replacer
+}
+
+// stage writes the rewritten files: each keeps its base name, in a
+// temporary directory of its own per original directory. recorded gives
+// the directory name to record in positions for an original directory.
+func stage(srcs []string, res *rewriter.Result, recorded func(dir string) string) (*staged, error) {
+	tmp, err := os.MkdirTemp("", "gohot-compile-")
+	if err != nil {
+		return nil, err
+	}
+	st := &staged{tmp: tmp}
+	dirs := map[string]string{} // original dir -> temp dir
+	var unmap []string          // for diagnostics: temp dir -> dir as given
+	for i, s := range srcs {
+		abs, err := filepath.Abs(s)
+		if err != nil {
+			os.RemoveAll(tmp)
+			return nil, err
+		}
+		dir := filepath.Dir(abs)
+		td, ok := dirs[dir]
+		if !ok {
+			td = filepath.Join(tmp, fmt.Sprint(len(dirs)))
+			if err := os.Mkdir(td, 0o755); err != nil {
+				os.RemoveAll(tmp)
+				return nil, err
+			}
+			dirs[dir] = td
+			st.rules = append(st.rules, td+"=>"+recorded(dir))
+			unmap = append(unmap, td+string(filepath.Separator), filepath.Dir(s)+string(filepath.Separator))
+		}
+		out := filepath.Join(td, filepath.Base(s))
+		if err := os.WriteFile(out, res.Files[i].Src, 0o644); err != nil {
+			os.RemoveAll(tmp)
+			return nil, err
+		}
+		st.paths = append(st.paths, out)
+	}
+	st.unmap = strings.NewReplacer(unmap...)
+	return st, nil
+}
+
+// filter maps the temporary file names in a tool's output back to the
+// original ones.
+func (st *staged) filter(b []byte) []byte {
+	return []byte(st.unmap.Replace(string(b)))
 }
 
 // recordedDir is the directory name the compiler would record for files
