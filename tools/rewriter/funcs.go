@@ -430,6 +430,31 @@ func (p *pkg) receiverTypeParamList(f *file, s *signature) (string, string) {
 		}
 		w.rename[declNames[i].Name] = n
 	}
+	// The receiver's names must not capture a name the constraints use
+	// ("type L[T Number]" with "func (l *L[Number]) m()").
+	for _, fl := range ts.TypeParams.List {
+		var captured string
+		ast.Inspect(fl.Type, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.SelectorExpr:
+				ast.Inspect(n.X, func(n ast.Node) bool {
+					if id, ok := n.(*ast.Ident); ok && captured == "" && capturedBy(w.rename, id.Name) {
+						captured = id.Name
+					}
+					return true
+				})
+				return false
+			case *ast.Ident:
+				if captured == "" && capturedBy(w.rename, n.Name) {
+					captured = n.Name
+				}
+			}
+			return true
+		})
+		if captured != "" {
+			return "", "a receiver type parameter is named " + captured + ", which the constraints of " + base + " use"
+		}
+	}
 	if p.typeFile[base] != f {
 		if hasDotImport(p.typeFile[base].ast) {
 			return "", "the constraints of " + base + " may name dot imports of another file"
@@ -450,6 +475,21 @@ func (p *pkg) receiverTypeParamList(f *file, s *signature) (string, string) {
 	var b strings.Builder
 	w.typeParams(&b, ts.TypeParams)
 	return b.String(), ""
+}
+
+// capturedBy reports whether name, used in a type declaration's constraints
+// and not one of its type parameters (the keys of rename), would be
+// captured by one of the receiver's type parameter names (the values).
+func capturedBy(rename map[string]string, name string) bool {
+	if _, ok := rename[name]; ok {
+		return false
+	}
+	for _, n := range rename {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }
 
 // forward returns the statements to run before calling the redirect h and

@@ -18,6 +18,19 @@ func FuzzRewrite(f *testing.F) {
 			f.Add(string(in.Src), c.cfg.NoEscape, c.cfg.Race, c.cfg.GoVersion)
 		}
 	}
+	// Sources that parse but do not compile: no panic, lines kept.
+	for _, src := range []string{
+		"package a\n\ntype T int\n\nfunc (a, b T) M() {}\n",
+		"package a\n\nfunc () M() {}\n",
+		"package a\n\nfunc (T) _() {}\nfunc _[T any]() {}\n",
+		"package a\n\nfunc F[T any](x [len(`a\nb`)]T) {\n}\n",
+		"package a\n\nfunc (r *T[_, _]) M(_ int, int) {}\n",
+		"package a\n\nfunc F(a,\n\tb int,\n) (\n\tc int) {\n\treturn }\n",
+		"package a\n\n//go:nosplit\n\n// doc\nfunc F() {}\n",
+	} {
+		f.Add(src, true, false, "")
+		f.Add(src, false, true, "go1.17")
+	}
 	f.Fuzz(func(t *testing.T, src string, noescape, race bool, lang string) {
 		if _, err := parser.ParseFile(token.NewFileSet(), "a.go", src, parser.SkipObjectResolution); err != nil {
 			if _, err := Rewrite(Config{ImportPath: "a"}, []File{{Name: "a.go", Src: []byte(src)}}); err == nil {

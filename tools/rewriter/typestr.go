@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/printer"
 	"go/token"
+	"strconv"
 	"strings"
 )
 
@@ -105,7 +106,7 @@ func (w typeWriter) expr(b *strings.Builder, e ast.Expr) {
 			w.expr(b, f.Type)
 			if f.Tag != nil {
 				b.WriteByte(' ')
-				b.WriteString(f.Tag.Value)
+				b.WriteString(oneLine(f.Tag.Value))
 			}
 		}
 		if len(e.Fields.List) > 0 {
@@ -155,7 +156,7 @@ func (w typeWriter) expr(b *strings.Builder, e ast.Expr) {
 		b.WriteByte(' ')
 		w.expr(b, e.Y)
 	case *ast.BasicLit:
-		b.WriteString(e.Value)
+		b.WriteString(oneLine(e.Value))
 	case *ast.CallExpr:
 		w.expr(b, e.Fun)
 		b.WriteByte('(')
@@ -177,6 +178,17 @@ func (w typeWriter) expr(b *strings.Builder, e ast.Expr) {
 		_ = printer.Fprint(&buf, token.NewFileSet(), e)
 		b.WriteString(strings.Join(strings.Fields(buf.String()), " "))
 	}
+}
+
+// oneLine returns a string literal spelled on one line: a raw string
+// literal that spans lines becomes the equivalent interpreted one.
+func oneLine(lit string) string {
+	if strings.HasPrefix(lit, "`") && strings.Contains(lit, "\n") {
+		if s, err := strconv.Unquote(lit); err == nil {
+			return strconv.Quote(s)
+		}
+	}
+	return lit
 }
 
 func (w typeWriter) names(b *strings.Builder, names []*ast.Ident) {
