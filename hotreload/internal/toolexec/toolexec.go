@@ -33,6 +33,15 @@ const Marker = "gohot"
 // go command hashes no environment variable, so it does not affect caching.
 const ProgressEnv = "GOHOT_PROGRESS"
 
+// NoEscapeEnv, set to 1, makes every package pass arguments to redirects
+// without making them escape (rewriter Config.NoEscape), not only the
+// runtime's. Faster, but a replacement must then not retain pointer
+// arguments that the original did not. It is part of the version marker,
+// so the build cache keeps the two kinds of objects apart.
+const NoEscapeEnv = "GOHOT_NOESCAPE"
+
+func noEscapeAll() bool { return NoEscape || os.Getenv(NoEscapeEnv) == "1" }
+
 // IsToolInvocation reports whether args (os.Args[1:]) look like the go
 // command running a tool through us: an absolute path to compile, asm,
 // link, cgo, vet...
@@ -114,6 +123,9 @@ func versionFull(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "gohot: %v\n", err)
 		return 2
+	}
+	if noEscapeAll() {
+		id += "-noescape"
 	}
 	f := strings.Fields(line)
 	if len(f) > 0 && strings.HasPrefix(f[len(f)-1], "buildID=") {
@@ -231,7 +243,7 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 		}
 		files[i] = rewriter.File{Name: s, Src: b}
 	}
-	res, err := rewriter.Rewrite(rewriter.Config{ImportPath: c.pkg, Race: c.race, GoVersion: c.lang, NoEscape: c.runtime || isRuntimePackage(c.pkg) || NoEscape}, files)
+	res, err := rewriter.Rewrite(rewriter.Config{ImportPath: c.pkg, Race: c.race, GoVersion: c.lang, NoEscape: c.runtime || isRuntimePackage(c.pkg) || noEscapeAll()}, files)
 	if err != nil {
 		// Let the compiler report the syntax error in its usual form.
 		return run(c.args, nil, stdout, stderr)

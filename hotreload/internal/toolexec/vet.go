@@ -46,7 +46,7 @@ func vet(args []string, stdout, stderr io.Writer) int {
 		}
 		files[i] = rewriter.File{Name: s, Src: b}
 	}
-	res, err := rewriter.Rewrite(rewriter.Config{ImportPath: fields.ImportPath, GoVersion: fields.GoVersion, NoEscape: isRuntimePackage(fields.ImportPath) || NoEscape}, files)
+	res, err := rewriter.Rewrite(rewriter.Config{ImportPath: fields.ImportPath, GoVersion: fields.GoVersion, NoEscape: isRuntimePackage(fields.ImportPath) || noEscapeAll()}, files)
 	if err != nil {
 		return run(args, nil, stdout, stderr) // vet reports the syntax error
 	}
