@@ -56,11 +56,18 @@ func (p *pkg) funcDecl(f *file, fd *ast.FuncDecl) {
 	// patch (another package) can call it. Even functions that cannot be
 	// redirected can be called.
 	switch {
+	case ast.IsExported(name):
+	case fd.Body == nil:
+		// An assembly function may be declared for every architecture
+		// but implemented for a few (runtime.duffzero): a wrapper would
+		// be a reference the linker cannot resolve. A patch can reach it
+		// with //go:linkname instead.
+		p.note(display, fd, "no exported wrapper: it has no Go body, and may have no implementation on this architecture")
 	case p.cfg.ImportPath == "runtime" && name == "systemstack":
 		// The compiler insists that systemstack's argument be a function
 		// name or literal, never a variable.
 		p.note(display, fd, "no exported wrapper: the compiler accepts only a function name or literal as its argument")
-	case !ast.IsExported(name):
+	default:
 		fn.Wrapper = p.wrapper(f, fd, sig, parts)
 	}
 
