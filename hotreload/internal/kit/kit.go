@@ -1,0 +1,365 @@
+// Package kit records what a patch must be built against: the base
+// program's packages (their content hashes and the -dynlink archives a
+// plugin links with, compiled from the same instrumented sources as the
+// host), the compiler settings, and a snapshot of the main module's
+// sources as the host was built from them.
+//
+// A patch built from a kit links the kit's own archives, never whatever
+// the build cache or the disk holds later, so it is exact: Go's plugin
+// check cannot catch a package whose non-inlinable bodies changed, the kit
+// can (its hashes cover every source file).
+package kit
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+)
+
+// Format is the version of kit.json.
+const Format = 1
+
+// Kit is a base program's patch kit.
+type Kit struct {
+	Format int `json:"format"`
+	// Dir is where the kit lives (not serialized: it is wherever it is).
+	Dir string `json:"-"`
+	// BuildID is the Go build ID of the host executable.
+	BuildID string `json:"build_id"`
+	// MainPackage is the import path of the program's main package.
+	MainPackage string `json:"main_package"`
+	ModulePath  string `json:"module_path"`
+	ModuleDir   string `json:"module_dir"`
+	GoVersion   string `json:"go_version"` // e.g. go1.26.8
+	GOROOT      string `json:"goroot"`
+	ToolDir     string `json:"tool_dir"`
+	// Wrapper identifies the hotreload binary that instrumented the
+	// build (its cache marker): patches must come from the same one.
+	Wrapper  string              `json:"wrapper"`
+	Packages map[string]*Package `json:"packages"`
+}
+
+// Package is one package of the base program.
+type Package struct {
+	ImportPath string `json:"import_path"`
+	Name       string `json:"name"`
+	Dir        string `json:"dir"`
+	// Files are the Go source files (base names) the package was
+	// compiled from, cgo files included.
+	Files []string `json:"files"`
+	// Hash covers the import path, every source and embedded file and the
+	// toolchain and wrapper identities.
+	Hash string `json:"hash"`
+	// Archive is the -dynlink archive, relative to the kit directory
+	// ("" until the archives are recorded; none for unsafe).
+	Archive  string `json:"archive,omitempty"`
+	Standard bool   `json:"standard,omitempty"`
+	// Main is true for packages of the main module: their sources are
+	// snapshotted under src/<import path>/, and they can be patched.
+	Main bool `json:"main,omitempty"`
+	// Lang is the language version the package compiles at (go1.N).
+	Lang string `json:"lang,omitempty"`
+}
+
+// listed is what `go list -json` says of a package.
+type listed struct {
+	ImportPath string
+	Name       string
+	Dir        string
+	Export     string
+	Standard   bool
+	GoFiles    []string
+	CgoFiles   []string
+	EmbedFiles []string
+	Module     *struct {
+		Path      string
+		Dir       string
+		Main      bool
+		GoVersion string
+	}
+	Error *struct{ Err string }
+}
+
+// GoList runs `go list -deps -json` with extra flags in dir and decodes
+// the packages.
+func goList(dir string, env []string, args ...string) ([]*listed, error) {
+	cmd := exec.Command("go", append([]string{"list", "-deps", "-json"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	var pkgs []*listed
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		p := new(listed)
+		if err := dec.Decode(p); err != nil {
+			return nil, err
+		}
+		if p.Error != nil {
+			return nil, fmt.Errorf("package %s: %s", p.ImportPath, p.Error.Err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs, nil
+}
+
+// Options say how the base program is built.
+type Options struct {
+	Dir     string   // where to run the go command (in the main module)
+	Env     []string // environment for the go command (CGO_ENABLED=1 ...)
+	Wrapper string   // hotreload -toolexec program
+	// WrapperID is the wrapper's cache marker (toolexec.SelfID).
+	WrapperID string
+	// Flags are extra build flags (tags, -overlay ...), as for go build.
+	Flags []string
+}
+
+// Snapshot describes the program's packages from their sources now and
+// copies the main module's sources into kitDir/src. Call it before
+// building the host, and Verify after, so the kit describes exactly the
+// sources the host was built from.
+func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
+	pkgs, err := goList(opts.Dir, opts.Env, append(append([]string(nil), opts.Flags...), mainPkg)...)
+	if err != nil {
+		return nil, err
+	}
+	k := &Kit{Format: Format, Dir: kitDir, Wrapper: opts.WrapperID, Packages: map[string]*Package{}}
+	k.GoVersion, k.GOROOT, k.ToolDir, err = goEnv(opts.Dir, opts.Env)
+	if err != nil {
+		return nil, err
+	}
+	for _, lp := range pkgs {
+		p := &Package{
+			ImportPath: lp.ImportPath, Name: lp.Name, Dir: lp.Dir, Standard: lp.Standard,
+			Files: append(append([]string(nil), lp.GoFiles...), lp.CgoFiles...),
+		}
+		if lp.Module != nil {
+			p.Main = lp.Module.Main
+			if lp.Module.GoVersion != "" {
+				p.Lang = "go" + lp.Module.GoVersion
+			}
+			if lp.Module.Main && k.ModulePath == "" {
+				k.ModulePath, k.ModuleDir = lp.Module.Path, lp.Module.Dir
+			}
+		}
+		if lp.Name == "main" && lp.Module != nil && lp.Module.Main {
+			k.MainPackage = lp.ImportPath
+		}
+		sort.Strings(p.Files)
+		if p.Hash, err = k.hashPackage(p, lp.EmbedFiles); err != nil {
+			return nil, err
+		}
+		k.Packages[p.ImportPath] = p
+		if p.Main {
+			if err := k.copySources(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if k.MainPackage == "" {
+		return nil, fmt.Errorf("%s is not a main package of the main module", mainPkg)
+	}
+	return k, nil
+}
+
+func goEnv(dir string, env []string) (version, goroot, toolDir string, err error) {
+	cmd := exec.Command("go", "env", "GOVERSION", "GOROOT", "GOTOOLDIR")
+	cmd.Dir, cmd.Env = dir, env
+	out, err := cmd.Output()
+	if err != nil {
+		return "", "", "", fmt.Errorf("go env: %v", err)
+	}
+	f := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(f) != 3 {
+		return "", "", "", fmt.Errorf("go env: unexpected output %q", out)
+	}
+	return f[0], f[1], f[2], nil
+}
+
+// hashPackage hashes what decides a package's compiled form.
+func (k *Kit) hashPackage(p *Package, embeds []string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "gohot-package v1\n%s\n%s\n%s\n%s/%s\n", p.ImportPath, k.GoVersion, k.Wrapper, runtime.GOOS, runtime.GOARCH)
+	files := append(append([]string(nil), p.Files...), embeds...)
+	for _, name := range files {
+		b, err := os.ReadFile(filepath.Join(p.Dir, name))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", name, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16]), nil
+}
+
+// SourceDir is where the snapshot of a main-module package's sources is.
+func (k *Kit) SourceDir(importPath string) string {
+	return filepath.Join(k.Dir, "src", filepath.FromSlash(importPath))
+}
+
+func (k *Kit) copySources(p *Package) error {
+	dst := k.SourceDir(p.ImportPath)
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	for _, name := range p.Files {
+		b, err := os.ReadFile(filepath.Join(p.Dir, name))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Verify checks that the main module's sources still are what Snapshot
+// recorded (nothing was edited while the host was building). It returns
+// the packages that differ.
+func (k *Kit) Verify() ([]string, error) {
+	var changed []string
+	for _, p := range k.sortedPackages() {
+		if !p.Main {
+			continue
+		}
+		q := *p
+		h, err := k.hashPackage(&q, nil)
+		if err != nil {
+			return nil, err
+		}
+		if h != p.Hash {
+			changed = append(changed, p.ImportPath)
+		}
+	}
+	return changed, nil
+}
+
+func (k *Kit) sortedPackages() []*Package {
+	var ps []*Package
+	for _, p := range k.Packages {
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].ImportPath < ps[j].ImportPath })
+	return ps
+}
+
+// RecordArchives compiles (or finds in the build cache) every package of
+// the program as a plugin links it (-dynlink, through the wrapper) and
+// copies the archives into the kit, so later cache trimming cannot take
+// them away. extra lists packages beyond the program's dependencies to
+// include (e.g. runtime/cgo, which every plugin needs).
+func (k *Kit) RecordArchives(opts Options, extra ...string) error {
+	args := append([]string{"-export", "-buildmode=plugin", "-toolexec=" + opts.Wrapper}, opts.Flags...)
+	args = append(args, k.MainPackage)
+	args = append(args, extra...)
+	pkgs, err := goList(opts.Dir, opts.Env, args...)
+	if err != nil {
+		return err
+	}
+	adir := filepath.Join(k.Dir, "archives")
+	if err := os.MkdirAll(adir, 0o755); err != nil {
+		return err
+	}
+	for _, lp := range pkgs {
+		p, ok := k.Packages[lp.ImportPath]
+		if !ok {
+			p = &Package{ImportPath: lp.ImportPath, Name: lp.Name, Dir: lp.Dir, Standard: lp.Standard}
+			k.Packages[lp.ImportPath] = p
+		}
+		if lp.Export == "" {
+			continue
+		}
+		sum := sha256.Sum256([]byte(lp.ImportPath))
+		name := filepath.Join("archives", hex.EncodeToString(sum[:8])+".a")
+		if err := linkOrCopy(lp.Export, filepath.Join(k.Dir, name)); err != nil {
+			return err
+		}
+		p.Archive = name
+	}
+	return nil
+}
+
+func linkOrCopy(src, dst string) error {
+	os.Remove(dst)
+	if os.Link(src, dst) == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// ArchivePath is the absolute path of a package's archive, or "".
+func (k *Kit) ArchivePath(importPath string) string {
+	p, ok := k.Packages[importPath]
+	if !ok || p.Archive == "" {
+		return ""
+	}
+	return filepath.Join(k.Dir, p.Archive)
+}
+
+// Save writes kit.json.
+func (k *Kit) Save() error {
+	b, err := json.MarshalIndent(k, "", "\t")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(k.Dir, "kit.json.tmp")
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(k.Dir, "kit.json"))
+}
+
+// Load reads a kit saved in dir.
+func Load(dir string) (*Kit, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "kit.json"))
+	if err != nil {
+		return nil, err
+	}
+	k := new(Kit)
+	if err := json.Unmarshal(b, k); err != nil {
+		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, "kit.json"), err)
+	}
+	if k.Format != Format {
+		return nil, fmt.Errorf("%s: kit format %d, this hotreload reads format %d", dir, k.Format, Format)
+	}
+	k.Dir = dir
+	return k, nil
+}
+
+// BaseTable is the package hash table the agent verifies patches against.
+func (k *Kit) BaseTable() map[string]string {
+	t := map[string]string{}
+	for path, p := range k.Packages {
+		if p.Hash != "" {
+			t[path] = p.Hash
+		}
+	}
+	return t
+}
