@@ -1,0 +1,95 @@
+package patcher
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// compileAndLink compiles the patch's package main with the base's
+// compiler settings against the kit's archives, and links it as a plugin
+// under an import path of its own (a plugin path can be loaded only once).
+func (b *Builder) compileAndLink(dir, id string, files []string, res *Result) error {
+	k := b.Kit
+	pkgPath := "gohotpatch/" + id
+	cfg := filepath.Join(dir, "importcfg")
+	var lines []string
+	for path := range k.Packages {
+		if a := k.ArchivePath(path); a != "" {
+			lines = append(lines, fmt.Sprintf("packagefile %s=%s", path, a))
+		}
+	}
+	sort.Strings(lines)
+	if err := os.WriteFile(cfg, []byte("# import config\n"+strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
+	archive := filepath.Join(dir, "patch.a")
+	lang := "go1.26"
+	if p := k.Packages[k.MainPackage]; p != nil && p.Lang != "" {
+		lang = p.Lang
+	}
+	start := time.Now()
+	args := []string{"-o", archive, "-p", pkgPath, "-lang=" + lang, "-installsuffix", "dynlink",
+		"-goversion", k.GoVersion, "-c=2", "-dynlink", "-nolocalimports", "-importcfg", cfg, "-pack"}
+	if out, err := b.tool("compile", append(args, files...)...); err != nil {
+		return fmt.Errorf("compiling the patch failed (a bug in hotreload's translation; the generated code is in %s):\n%s", dir, out)
+	}
+	res.Compile = time.Since(start)
+
+	linkCfg := filepath.Join(dir, "importcfg.link")
+	if err := os.WriteFile(linkCfg, []byte(fmt.Sprintf("packagefile %s=%s\n%s\n", pkgPath, archive, strings.Join(lines, "\n"))), 0o644); err != nil {
+		return err
+	}
+	start = time.Now()
+	so := filepath.Join(dir, "patch.so")
+	if out, err := b.tool("link", "-o", so, "-importcfg", linkCfg, "-installsuffix", "dynlink",
+		"-pluginpath", pkgPath, "-buildmode=plugin", "-extld=gcc", archive); err != nil {
+		return fmt.Errorf("linking the patch failed (the generated code is in %s):\n%s", dir, out)
+	}
+	res.Link = time.Since(start)
+	res.Plugin = so
+	res.Manifest = so + ".json"
+	return nil
+}
+
+func (b *Builder) tool(name string, args ...string) ([]byte, error) {
+	cmd := exec.Command(filepath.Join(b.Kit.ToolDir, name), args...)
+	cmd.Env = append(os.Environ(), "GOROOT="+b.Kit.GOROOT)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.Bytes(), err
+}
+
+// Manifest is the sidecar of a patch (patch.so.json), which the agent
+// verifies before loading anything.
+type Manifest struct {
+	Format      int               `json:"format"`
+	PatchID     string            `json:"patch_id"`
+	BaseBuildID string            `json:"base_build_id"`
+	Packages    map[string]string `json:"packages"`
+	Functions   []string          `json:"functions"`
+	Created     string            `json:"created"`
+}
+
+func (b *Builder) writeManifest(res *Result) error {
+	m := Manifest{
+		Format:      1,
+		PatchID:     res.PatchID,
+		BaseBuildID: b.Kit.BuildID,
+		Packages:    b.Kit.BaseTable(),
+		Functions:   res.Functions,
+		Created:     time.Now().UTC().Format(time.RFC3339),
+	}
+	data, err := json.MarshalIndent(m, "", "\t")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(res.Manifest, data, 0o644)
+}

@@ -1,0 +1,43 @@
+package lib
+
+import (
+	"cmp"
+	"fmt"
+)
+
+const step = 1
+
+type inner struct{ label string }
+
+type store struct {
+	inner
+	count int
+	Name  string
+}
+
+var hits int
+
+func New() *store { return &store{Name: "s", inner: inner{label: "L"}} }
+
+func (s *store) bump(n int) int {
+	hits++
+	s.count += n * step
+	return s.count
+}
+
+func (s *store) Bump(n int) string { return fmt.Sprint(s.bump(n)) }
+
+func (s store) describe() string { return s.label + ":" + s.Name }
+
+func (s *store) Describe() string { return s.describe() }
+
+func double(n int) int { return 2 * n }
+
+func Max[T cmp.Ordered](a, b T) T {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func Hits() int { return hits }

@@ -1,0 +1,58 @@
+// The test host: it reads commands on stdin, and applies patches with a
+// minimal stand-in for the agent (the same reflect-based slot switch).
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"plugin"
+	"reflect"
+	"strings"
+
+	"example.com/app/lib"
+)
+
+func greet(name string) string { return "hello " + name }
+
+func main() {
+	s := lib.New()
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		f := strings.Fields(in.Text())
+		if len(f) == 0 {
+			continue
+		}
+		switch f[0] {
+		case "call":
+			fmt.Println("result", s.Bump(1), s.Describe(), lib.Max(3, 7), lib.Max("a", "b"), greet("x"), lib.Hits())
+		case "load":
+			if err := apply(f[1]); err != nil {
+				fmt.Println("error", err)
+				continue
+			}
+			fmt.Println("loaded")
+		}
+	}
+}
+
+func apply(path string) error {
+	p, err := plugin.Open(path)
+	if err != nil {
+		return err
+	}
+	sym, err := p.Lookup("GoHotPatchSlots")
+	if err != nil {
+		return err
+	}
+	pairs := *sym.(*[]any)
+	for i := 0; i < len(pairs); i += 2 {
+		slot := reflect.ValueOf(pairs[i]).Elem()
+		if pairs[i+1] == nil {
+			slot.Set(reflect.Zero(slot.Type()))
+		} else {
+			slot.Set(reflect.ValueOf(pairs[i+1]))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,485 @@
+package patcher
+
+import (
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gohot/rules_go_hot/tools/rewriter"
+)
+
+// unit is one package being patched: its new version, type-checked, and
+// what the base's rewrite generated for it.
+type unit struct {
+	path   string
+	isMain bool
+	alias  string // the package's import name in patch files
+	fset   *token.FileSet
+	files  []*ast.File
+	srcs   map[*ast.File][]byte
+	names  map[*ast.File]string // absolute file names
+	pkg    *types.Package
+	info   *types.Info
+	man    rewriter.Manifest
+	ch     *changes
+	added  map[types.Object]bool
+	funcs  map[string]rewriter.Func
+	types  map[string]rewriter.Type
+	vars   map[string]rewriter.Var
+	linked map[string]string // main package: symbol -> local linkname'd declaration
+	decls  []string          // main package: linkname declarations to emit
+}
+
+func (u *unit) index() {
+	u.funcs, u.types, u.vars = map[string]rewriter.Func{}, map[string]rewriter.Type{}, map[string]rewriter.Var{}
+	for _, f := range u.man.Funcs {
+		u.funcs[f.Name] = f
+	}
+	for _, t := range u.man.Types {
+		u.types[t.Name] = t
+	}
+	for _, v := range u.man.Vars {
+		u.vars[v.Name] = v
+	}
+	u.linked = map[string]string{}
+}
+
+// edit replaces src[off:end] with text.
+type edit struct {
+	off, end int
+	text     string
+}
+
+// translator turns declarations of the package into code of the patch's
+// package main: references to the package's own world go through the
+// exported names the base's rewrite generated (aliases, accessors,
+// wrappers), or, for package main, through //go:linkname.
+type translator struct {
+	u        *unit
+	file     *ast.File
+	tf       *token.File
+	edits    []edit
+	imports  map[string]string // path -> local name ("." for dot imports)
+	refusals []Refusal
+	decl     string // the declaration being translated, for refusals
+}
+
+func (t *translator) refuse(n ast.Node, reason string) {
+	p := t.u.fset.Position(n.Pos())
+	t.refusals = append(t.refusals, Refusal{File: p.Filename, Line: p.Line, Decl: t.decl, Reason: reason})
+}
+
+func (t *translator) replace(from, to token.Pos, text string) {
+	t.edits = append(t.edits, edit{t.tf.Offset(from), t.tf.Offset(to), text})
+}
+
+// text returns the source of n with the edits made inside it applied.
+func (t *translator) text(n ast.Node) string {
+	src := t.u.srcs[t.file]
+	start, end := t.tf.Offset(n.Pos()), t.tf.Offset(n.End())
+	var es []edit
+	for _, e := range t.edits {
+		if e.off >= start && e.end <= end {
+			es = append(es, e)
+		}
+	}
+	sort.SliceStable(es, func(i, j int) bool { return es[i].off < es[j].off })
+	var b strings.Builder
+	last := start
+	for _, e := range es {
+		if e.off < last {
+			continue // overlapped by an outer edit
+		}
+		b.Write(src[last:e.off])
+		b.WriteString(e.text)
+		last = e.end
+	}
+	b.Write(src[last:end])
+	return b.String()
+}
+
+// use records that the patch file needs the patched package imported.
+func (t *translator) qual(name string) string {
+	t.imports[t.u.path] = t.u.alias
+	return t.u.alias + "." + name
+}
+
+// walk records the edits that translate n.
+func (t *translator) walk(n ast.Node) {
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			if id, ok := n.X.(*ast.Ident); ok {
+				if pn, ok := t.u.info.Uses[id].(*types.PkgName); ok {
+					t.imports[pn.Imported().Path()] = pn.Name()
+					return false
+				}
+			}
+			if sel := t.u.info.Selections[n]; sel != nil {
+				t.selection(n, sel, nil)
+				t.walk(n.X)
+				return false
+			}
+		case *ast.CallExpr:
+			if se, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok {
+				if sel := t.u.info.Selections[se]; sel != nil && sel.Kind() == types.MethodVal {
+					t.selection(se, sel, n)
+					t.walk(se.X)
+					for _, a := range n.Args {
+						t.walk(a)
+					}
+					return false
+				}
+			}
+		case *ast.CompositeLit:
+			t.compositeLit(n)
+		case *ast.Ident:
+			t.ident(n)
+		}
+		return true
+	})
+}
+
+// ident translates a reference to a package-level object.
+func (t *translator) ident(id *ast.Ident) {
+	obj := t.u.info.Uses[id]
+	if obj == nil || obj.Pkg() == nil {
+		return
+	}
+	if obj.Pkg() != t.u.pkg {
+		// A dot-imported name: keep the dot import.
+		if obj.Parent() == obj.Pkg().Scope() {
+			t.imports[obj.Pkg().Path()] = "."
+		}
+		return
+	}
+	if obj.Parent() != t.u.pkg.Scope() || t.u.added[obj] {
+		return // local, or declared in the patch itself
+	}
+	name := obj.Name()
+	if t.u.isMain {
+		t.mainIdent(id, obj)
+		return
+	}
+	switch obj := obj.(type) {
+	case *types.Const:
+		if !obj.Exported() {
+			t.replace(id.Pos(), id.End(), t.constExpr(id, obj))
+			return
+		}
+	case *types.TypeName:
+		if !obj.Exported() {
+			a := t.u.types[name].Alias
+			if a == "" {
+				t.refuse(id, fmt.Sprintf("uses unexported type %s, which has no exported alias in the running program (generic aliases need go1.24)", name))
+				return
+			}
+			name = a
+		}
+	case *types.Func:
+		if !obj.Exported() {
+			w := t.u.funcs[name].Wrapper
+			if w == "" {
+				t.refuse(id, fmt.Sprintf("calls %s, which a patch cannot reach (no exported wrapper was generated for it)", name))
+				return
+			}
+			name = w
+		}
+	case *types.Var:
+		if !obj.Exported() {
+			a := t.u.vars[name].Accessor
+			if a == "" {
+				t.refuse(id, fmt.Sprintf("uses variable %s, which a patch cannot reach", name))
+				return
+			}
+			t.replace(id.Pos(), id.End(), "(*"+t.qual(a)+")")
+			return
+		}
+	}
+	t.replace(id.Pos(), id.End(), t.qual(name))
+}
+
+// mainIdent translates a reference to package main's world, which cannot
+// be imported: functions and variables are reached by symbol name.
+func (t *translator) mainIdent(id *ast.Ident, obj types.Object) {
+	switch obj := obj.(type) {
+	case *types.Const:
+		t.replace(id.Pos(), id.End(), t.constExpr(id, obj))
+	case *types.TypeName:
+		t.refuse(id, fmt.Sprintf("uses type %s of package main: a patch cannot name package main's types; move the type to another package to patch code that uses it", obj.Name()))
+	case *types.Func, *types.Var:
+		typ, ok := t.typeExpr(obj.Type())
+		if !ok {
+			t.refuse(id, fmt.Sprintf("uses %s of package main, whose type names package main's types: move them to another package to patch this code", obj.Name()))
+			return
+		}
+		t.replace(id.Pos(), id.End(), t.u.link("main."+obj.Name(), typ, isFunc(obj)))
+	}
+}
+
+func isFunc(obj types.Object) bool { _, ok := obj.(*types.Func); return ok }
+
+// link returns the local name of a //go:linkname declaration of symbol.
+func (u *unit) link(symbol, typ string, fn bool) string {
+	if l, ok := u.linked[symbol]; ok {
+		return l
+	}
+	l := fmt.Sprintf("gohotLinked%d", len(u.linked))
+	u.linked[symbol] = l
+	if fn {
+		// typ is "func(...) ..."; a body-less declaration pulls the symbol.
+		u.decls = append(u.decls, fmt.Sprintf("//go:linkname %s %s\nfunc %s%s\n", l, symbol, l, strings.TrimPrefix(typ, "func")))
+	} else {
+		u.decls = append(u.decls, fmt.Sprintf("//go:linkname %s %s\nvar %s %s\n", l, symbol, l, typ))
+	}
+	return l
+}
+
+// selection translates x.f and x.m(...) where f or m is unexported.
+func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call *ast.CallExpr) {
+	obj := sel.Obj()
+	if obj.Exported() || obj.Pkg() != t.u.pkg {
+		return // reachable as written (promotion works across packages)
+	}
+	if t.u.isMain {
+		t.refuse(se, fmt.Sprintf("uses %s of a package main type: move the type to another package to patch code that uses it", obj.Name()))
+		return
+	}
+	path := sel.Index()
+	xt := t.u.info.TypeOf(se.X)
+	addressable := t.u.info.Types[se.X].Addressable()
+	switch sel.Kind() {
+	case types.FieldVal:
+		prefix, suffix, _, ok := t.fieldPath(se, xt, addressable, path)
+		if !ok {
+			return
+		}
+		t.replace(se.X.Pos(), se.X.Pos(), prefix)
+		t.replace(se.X.End(), se.End(), suffix)
+	case types.MethodVal:
+		if call == nil {
+			t.refuse(se, fmt.Sprintf("uses method value %s: only calls of unexported methods can be patched", obj.Name()))
+			return
+		}
+		prefix, suffix, rt, ok := t.fieldPath(se, xt, addressable, path[:len(path)-1])
+		if !ok {
+			return
+		}
+		fn := obj.(*types.Func)
+		recv := fn.Signature().Recv()
+		if recv == nil {
+			return
+		}
+		named := namedOf(recv.Type())
+		if named == nil || types.IsInterface(named) {
+			t.refuse(se, fmt.Sprintf("calls unexported interface method %s: a patch cannot call it", obj.Name()))
+			return
+		}
+		w := t.u.funcs[named.Obj().Name()+"."+obj.Name()].Wrapper
+		if w == "" {
+			t.refuse(se, fmt.Sprintf("calls %s.%s, which a patch cannot reach (no exported wrapper was generated for it)", named.Obj().Name(), obj.Name()))
+			return
+		}
+		_, wantPtr := recv.Type().(*types.Pointer)
+		_, havePtr := rt.Underlying().(*types.Pointer)
+		op := ""
+		switch {
+		case wantPtr && !havePtr:
+			if !(addressable || len(path) > 1) {
+				t.refuse(se, fmt.Sprintf("calls pointer method %s on a value that is not addressable", obj.Name()))
+				return
+			}
+			op = "&"
+		case !wantPtr && havePtr:
+			op = "*"
+		}
+		sep := ""
+		if len(call.Args) > 0 {
+			sep = ", "
+		}
+		t.replace(se.X.Pos(), se.X.Pos(), t.qual(w)+"("+op+prefix)
+		t.replace(se.X.End(), call.Lparen+1, suffix+sep)
+	}
+}
+
+// fieldPath builds the text around x that follows a path of (possibly
+// embedded, possibly unexported) fields: unexported fields of the patched
+// package's types go through their accessors. It returns the prefix and
+// suffix to put around x, and the type reached.
+func (t *translator) fieldPath(n ast.Node, xt types.Type, addressable bool, path []int) (prefix, suffix string, cur types.Type, ok bool) {
+	cur = xt
+	for _, idx := range path {
+		ptr := false
+		under := cur
+		if p, isPtr := cur.Underlying().(*types.Pointer); isPtr {
+			ptr, under = true, p.Elem()
+		}
+		st, isStruct := under.Underlying().(*types.Struct)
+		if !isStruct {
+			t.refuse(n, "field path through a non-struct type")
+			return "", "", nil, false
+		}
+		f := st.Field(idx)
+		if f.Exported() || f.Pkg() != t.u.pkg {
+			suffix += "." + f.Name()
+			addressable = addressable || ptr
+			cur = f.Type()
+			continue
+		}
+		named := namedOf(under)
+		if named == nil {
+			t.refuse(n, fmt.Sprintf("reaches field %s of an unnamed struct type", f.Name()))
+			return "", "", nil, false
+		}
+		var acc string
+		for _, fl := range t.u.types[named.Obj().Name()].Fields {
+			if fl.Name == f.Name() {
+				acc = fl.Accessor
+			}
+		}
+		if acc == "" {
+			t.refuse(n, fmt.Sprintf("reaches field %s of %s, which has no accessor", f.Name(), named.Obj().Name()))
+			return "", "", nil, false
+		}
+		op := ""
+		if !ptr {
+			if !addressable {
+				t.refuse(n, fmt.Sprintf("reaches unexported field %s of a value that is not addressable (copy it to a variable first)", f.Name()))
+				return "", "", nil, false
+			}
+			op = "&"
+		}
+		prefix = "(*" + t.qual(acc) + "(" + op + prefix
+		suffix += "))"
+		addressable = true
+		cur = f.Type()
+	}
+	return prefix, suffix, cur, true
+}
+
+func namedOf(t types.Type) *types.Named {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, _ := types.Unalias(t).(*types.Named)
+	return n
+}
+
+// compositeLit refuses literals that set unexported fields of the
+// patched package's struct types: another package cannot write them.
+func (t *translator) compositeLit(cl *ast.CompositeLit) {
+	tv, ok := t.u.info.Types[cl]
+	if !ok {
+		return
+	}
+	typ := tv.Type
+	if p, ok := typ.Underlying().(*types.Pointer); ok {
+		typ = p.Elem()
+	}
+	st, ok := typ.Underlying().(*types.Struct)
+	if !ok {
+		return
+	}
+	for i, e := range cl.Elts {
+		var f *types.Var
+		if kv, ok := e.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok {
+				f, _ = t.u.info.Uses[id].(*types.Var)
+			}
+		} else if i < st.NumFields() {
+			f = st.Field(i)
+		}
+		if f != nil && !f.Exported() && f.Pkg() == t.u.pkg && !t.u.isMain && !t.addedType(typ) {
+			t.refuse(cl, fmt.Sprintf("composite literal sets unexported field %s: a patch cannot write it in a literal; assign the field after creating the value", f.Name()))
+			return
+		}
+	}
+}
+
+func (t *translator) addedType(typ types.Type) bool {
+	n := namedOf(typ)
+	return n != nil && t.u.added[n.Obj()]
+}
+
+// constExpr spells a constant's value, for constants a patch cannot name.
+func (t *translator) constExpr(n ast.Node, c *types.Const) string {
+	v := c.Val()
+	var lit string
+	switch v.Kind() {
+	case constant.Bool:
+		lit = strconv.FormatBool(constant.BoolVal(v))
+	case constant.String:
+		lit = strconv.Quote(constant.StringVal(v))
+	case constant.Int:
+		lit = v.ExactString()
+		if b, ok := c.Type().(*types.Basic); ok && b.Kind() == types.UntypedRune {
+			if r, ok := constant.Int64Val(v); ok {
+				lit = strconv.QuoteRune(rune(r))
+			}
+		}
+	case constant.Float:
+		lit = v.ExactString()
+		if num, den, ok := strings.Cut(lit, "/"); ok {
+			lit = "(" + num + ".0/" + den + ".0)"
+		} else if !strings.ContainsAny(lit, ".eE") {
+			lit += ".0"
+		}
+	default:
+		lit = v.ExactString()
+	}
+	if b, ok := c.Type().(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
+		return lit
+	}
+	typ, ok := t.typeExpr(c.Type())
+	if !ok {
+		t.refuse(n, fmt.Sprintf("uses constant %s, whose type a patch cannot name", c.Name()))
+		return lit
+	}
+	return typ + "(" + lit + ")"
+}
+
+// typeExpr spells a type in the patch: the patched package's unexported
+// types through their aliases, other packages by their import.
+func (t *translator) typeExpr(typ types.Type) (string, bool) {
+	ok := true
+	s := types.TypeString(typ, func(p *types.Package) string {
+		if p.Path() == t.u.path {
+			if t.u.isMain {
+				ok = false
+			}
+			return "\x00"
+		}
+		name, have := t.imports[p.Path()]
+		if !have || name == "." {
+			name = p.Name()
+			t.imports[p.Path()] = name
+		}
+		return name
+	})
+	// Names of the patched package come out as "\x00.name".
+	for strings.Contains(s, "\x00.") {
+		i := strings.Index(s, "\x00.")
+		j := i + 2
+		for j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9') {
+			j++
+		}
+		name := s[i+2 : j]
+		repl := t.qual(name)
+		if !token.IsExported(name) {
+			if obj := t.u.pkg.Scope().Lookup(name); obj != nil && t.u.added[obj] {
+				repl = name
+			} else if a := t.u.types[name].Alias; a != "" {
+				repl = t.qual(a)
+			} else {
+				ok = false
+			}
+		}
+		s = s[:i] + repl + s[j:]
+	}
+	return s, ok
+}
