@@ -23,8 +23,20 @@ Usage:
   hotreload goflags
         print the flags that make a plain go command build instrumented:
         CGO_ENABLED=1 GOFLAGS="$(hotreload goflags)" go build ./cmd/app
+  hotreload run [--events=human|json] [--restart-on-rude] [-tags t] <package> [-- args]
+        build the program hot, run it, and patch it live on every save of
+        a .go file of its module: edits apply with its state intact.
+  hotreload status [--pid N | --socket S] [--json]
+        list a running hot program's generations and patched functions.
+  hotreload apply [--pid N | --socket S] <patch.so>
+        apply a patch (built by go_hot_patch or hotreload) to a running program.
+  hotreload revert [--pid N | --socket S] [GEN]
+        go back to generation GEN (default: the one before the current).
   hotreload version
         print the version marker hot objects are cached under.
+
+With neither --pid nor --socket, status/apply/revert talk to the only hot
+program of this user that is running.
 `
 
 // runCLI runs a subcommand and returns the exit code.
@@ -60,6 +72,10 @@ func runCLI(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout, gocmd.ToolexecFlag(self))
 		return 0
+	case "run":
+		return runCmd(self, args[1:], stdout, stderr)
+	case "status", "apply", "revert":
+		return control(args[0], args[1:], stdout, stderr)
 	case "version":
 		id, err := toolexec.SelfID()
 		if err != nil {

@@ -2,7 +2,6 @@ package patcher
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
 
 // compileAndLink compiles the patch's package main with the base's
@@ -67,29 +68,13 @@ func (b *Builder) tool(name string, args ...string) ([]byte, error) {
 	return out.Bytes(), err
 }
 
-// Manifest is the sidecar of a patch (patch.so.json), which the agent
-// verifies before loading anything.
-type Manifest struct {
-	Format      int               `json:"format"`
-	PatchID     string            `json:"patch_id"`
-	BaseBuildID string            `json:"base_build_id"`
-	Packages    map[string]string `json:"packages"`
-	Functions   []string          `json:"functions"`
-	Created     string            `json:"created"`
-}
-
 func (b *Builder) writeManifest(res *Result) error {
-	m := Manifest{
-		Format:      1,
+	return protocol.WriteManifest(res.Manifest, &protocol.Manifest{
+		Format:      protocol.Format,
 		PatchID:     res.PatchID,
 		BaseBuildID: b.Kit.BuildID,
 		Packages:    b.Kit.BaseTable(),
 		Functions:   res.Functions,
 		Created:     time.Now().UTC().Format(time.RFC3339),
-	}
-	data, err := json.MarshalIndent(m, "", "\t")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(res.Manifest, data, 0o644)
+	})
 }

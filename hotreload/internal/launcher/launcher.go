@@ -1,0 +1,410 @@
+// Package launcher is `hotreload run`: it builds a program hot (every
+// package instrumented, the reload agent injected), runs it, records the
+// patch kit in the background, watches the main module's sources, and on
+// every save builds a patch against the kit and has the running process
+// apply it — reporting each step as an event.
+package launcher
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gohot/rules_go_hot/hotreload/internal/events"
+	"github.com/gohot/rules_go_hot/hotreload/internal/gocmd"
+	"github.com/gohot/rules_go_hot/hotreload/internal/inject"
+	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
+	"github.com/gohot/rules_go_hot/hotreload/internal/patcher"
+	"github.com/gohot/rules_go_hot/hotreload/internal/watch"
+	hotruntime "github.com/gohot/rules_go_hot/runtime"
+	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
+)
+
+// Options configure a run.
+type Options struct {
+	Package       string   // the main package, as for go build
+	Args          []string // the program's arguments
+	BuildFlags    []string // extra go build flags (-tags ...)
+	RestartOnRude bool     // rebuild and restart instead of refusing
+	Self          string   // the hotreload executable (-toolexec)
+	SelfID        string   // its cache marker
+	Events        *events.Printer
+	Progress      io.Writer // build progress lines (nil: none)
+	Stdin         io.Reader
+	Stdout        io.Writer
+	Stderr        io.Writer
+	// StateDir holds the binary, the kit and the patches; default: the
+	// user cache dir.
+	StateDir string
+}
+
+// run is one launcher session.
+type run struct {
+	opts     Options
+	env      []string
+	dir      string // the main package's directory
+	state    string
+	kit      *kit.Kit
+	kitReady chan struct{}
+	kitErr   error
+	builder  *patcher.Builder
+	proc     *exec.Cmd
+	exited   chan int
+	socket   string
+}
+
+// Run runs the program until it exits and returns its exit code.
+func Run(opts Options) int {
+	r := &run{opts: opts, env: append(os.Environ(), "CGO_ENABLED=1")}
+	if err := r.start(); err != nil {
+		r.emit(events.Event{Event: events.Error, Kind: "build", Message: err.Error()})
+		return 1
+	}
+	dirs := r.watchDirs()
+	w, err := watch.New(dirs, 100*time.Millisecond)
+	if err != nil {
+		r.emit(events.Event{Event: events.Error, Kind: "watch", Message: err.Error()})
+		r.stop()
+		return 1
+	}
+	defer w.Close()
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	for {
+		select {
+		case files := <-w.C:
+			if code, exited := r.change(files); exited {
+				return code
+			}
+		case err := <-w.Err:
+			r.emit(events.Event{Event: events.Error, Kind: "watch", Message: err.Error()})
+		case code := <-r.exited:
+			c := code
+			r.emit(events.Event{Event: events.Exit, Package: r.kit.MainPackage, Code: &c})
+			return code
+		case s := <-sigs:
+			if r.proc != nil && r.proc.Process != nil {
+				r.proc.Process.Signal(s)
+			}
+			code := <-r.exited
+			c := code
+			r.emit(events.Event{Event: events.Exit, Package: r.kit.MainPackage, Code: &c})
+			return code
+		}
+	}
+}
+
+func (r *run) emit(e events.Event) { r.opts.Events.Emit(e) }
+
+// start builds the base and starts the program.
+func (r *run) start() error {
+	if err := r.buildBase(); err != nil {
+		return err
+	}
+	return r.launch()
+}
+
+type listed struct {
+	Dir, ImportPath, Name string
+	Module                *struct{ Path, Dir string }
+}
+
+// buildBase snapshots the sources, builds the hot binary with the agent
+// injected, and starts recording the kit in the background.
+func (r *run) buildBase() error {
+	var pkg listed
+	out, err := r.goCmd("list", "-json=Dir,ImportPath,Name,Module", r.opts.Package)
+	if err != nil {
+		return err
+	}
+	if err := jsonUnmarshal(out, &pkg); err != nil {
+		return err
+	}
+	if pkg.Name != "main" {
+		return fmt.Errorf("%s (%s) is package %s, not a main package", r.opts.Package, pkg.ImportPath, pkg.Name)
+	}
+	if pkg.Module == nil {
+		return fmt.Errorf("%s is not in a module; hotreload needs module mode", r.opts.Package)
+	}
+	r.dir = pkg.Dir
+	if r.state == "" {
+		r.state = r.opts.StateDir
+		if r.state == "" {
+			base, err := os.UserCacheDir()
+			if err != nil {
+				base = os.TempDir()
+			}
+			sum := sha256.Sum256([]byte(pkg.Module.Dir + "\n" + pkg.ImportPath))
+			r.state = filepath.Join(base, "rules_go_hot", "run", hex.EncodeToString(sum[:6]))
+		}
+	}
+	for _, d := range []string{"kit", "overlay", "patches"} {
+		os.RemoveAll(filepath.Join(r.state, d))
+	}
+	if err := os.MkdirAll(filepath.Join(r.state, "patches"), 0o755); err != nil {
+		return err
+	}
+
+	kopts := kit.Options{Dir: r.dir, Env: r.env, Wrapper: r.opts.Self, WrapperID: r.opts.SelfID, Flags: r.opts.BuildFlags}
+	for attempt := 0; ; attempt++ {
+		start := time.Now()
+		k, err := kit.Snapshot(filepath.Join(r.state, "kit"), pkg.ImportPath, kopts)
+		if err != nil {
+			return err
+		}
+		flags := append([]string(nil), r.opts.BuildFlags...)
+		if _, has := k.Packages[hotruntime.AgentImportPath]; !has {
+			ov, err := inject.Overlay(filepath.Join(r.state, "overlay"), k.ModuleDir, k.ModulePath, r.dir, k.BaseTable())
+			if err != nil {
+				return err
+			}
+			flags = append(flags, "-overlay="+ov)
+		}
+		bin := filepath.Join(r.state, "bin", filepath.Base(pkg.ImportPath))
+		r.emit(events.Event{Event: events.Building, Package: pkg.ImportPath})
+		cmd := gocmd.Command(r.opts.Self, "build", append(append(flags, "-o", bin), pkg.ImportPath), true)
+		cmd.Dir = r.dir
+		cmd.Stdout, cmd.Stderr = r.opts.Stderr, r.opts.Stderr
+		progress := r.opts.Progress
+		if progress == nil {
+			progress = io.Discard
+		}
+		if code := gocmd.Run(cmd, progress, false); code != 0 {
+			return fmt.Errorf("building %s failed (see the errors above)", pkg.ImportPath)
+		}
+		changed, err := k.Verify()
+		if err != nil {
+			return err
+		}
+		if len(changed) > 0 && attempt < 3 {
+			continue // edited during the build: build again
+		}
+		if k.BuildID, err = protocol.ReadBuildID(bin); err != nil {
+			return err
+		}
+		if err := k.Save(); err != nil {
+			return err
+		}
+		r.emit(events.Event{Event: events.Built, Package: pkg.ImportPath, Binary: bin, BuildMS: ms(time.Since(start))})
+		r.kit = k
+		r.builder = patcher.NewBuilder(k, filepath.Join(r.state, "patches"))
+		r.kitReady = make(chan struct{})
+		go r.recordKit(kopts, flags)
+		return nil
+	}
+}
+
+// recordKit compiles (or finds) the -dynlink archives patches link with.
+// Done eagerly, right after start-up, so that the first edit is as fast as
+// the tenth: a cold -dynlink standard library takes a minute.
+func (r *run) recordKit(kopts kit.Options, flags []string) {
+	start := time.Now()
+	kopts.Flags = flags
+	err := r.kit.RecordArchives(kopts, "runtime/cgo")
+	if err == nil {
+		err = r.kit.Save()
+	}
+	r.kitErr = err
+	if err != nil {
+		r.emit(events.Event{Event: events.Error, Kind: "kit", Message: err.Error()})
+	} else {
+		r.emit(events.Event{Event: events.Kit, BuildMS: ms(time.Since(start))})
+	}
+	close(r.kitReady)
+}
+
+// launch starts the hot binary and waits for its agent's socket.
+func (r *run) launch() error {
+	bin := filepath.Join(r.state, "bin", filepath.Base(r.kit.MainPackage))
+	cmd := exec.Command(bin, r.opts.Args...)
+	// The agent listens on its default socket, where `hotreload status`,
+	// `apply` and `revert` find it by pid.
+	cmd.Env = os.Environ()
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = r.opts.Stdin, r.opts.Stdout, r.opts.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	r.proc = cmd
+	r.socket = protocol.DefaultSocket(cmd.Process.Pid)
+	exited := make(chan int, 1)
+	r.exited = exited
+	go func() {
+		err := cmd.Wait()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		}
+		exited <- code
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if c, err := protocol.Dial(r.socket); err == nil {
+			c.Close()
+			break
+		}
+		select {
+		case code := <-exited:
+			exited <- code
+			return fmt.Errorf("%s exited (code %d) before its reload agent started", r.kit.MainPackage, code)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the reload agent of %s did not open %s within 10 s", r.kit.MainPackage, r.socket)
+		}
+	}
+	r.emit(events.Event{Event: events.Ready, Package: r.kit.MainPackage, PID: cmd.Process.Pid, Socket: r.socket})
+	return nil
+}
+
+func (r *run) stop() {
+	if r.proc != nil && r.proc.Process != nil {
+		r.proc.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-r.exited:
+		case <-time.After(5 * time.Second):
+			r.proc.Process.Kill()
+			<-r.exited
+		}
+	}
+}
+
+func (r *run) watchDirs() []string {
+	var dirs []string
+	for _, p := range r.kit.Packages {
+		if p.Main {
+			dirs = append(dirs, p.Dir)
+		}
+	}
+	return dirs
+}
+
+var patchMu sync.Mutex
+
+// change builds and applies a patch for a batch of changed files. It
+// returns exited=true (with the code) if the program ended meanwhile.
+func (r *run) change(files []string) (int, bool) {
+	patchMu.Lock()
+	defer patchMu.Unlock()
+	start := time.Now()
+	rel := make([]string, len(files))
+	for i, f := range files {
+		rel[i] = r.rel(f)
+	}
+	r.emit(events.Event{Event: events.Change, Files: rel})
+	select {
+	case <-r.kitReady:
+	default:
+		if r.opts.Progress != nil {
+			fmt.Fprintln(r.opts.Progress, "hotreload: waiting for the patch kit (the first -dynlink build of the standard library takes a minute)...")
+		}
+		<-r.kitReady
+	}
+	if r.kitErr != nil {
+		r.emit(events.Event{Event: events.Error, Kind: "kit", Message: r.kitErr.Error()})
+		return 0, false
+	}
+	res, err := r.builder.Build()
+	if err != nil {
+		var ce *patcher.CompileError
+		if errors.As(err, &ce) {
+			var locs []events.Location
+			for _, p := range ce.Errors {
+				locs = append(locs, events.Location{File: p.File, Line: p.Line, Column: p.Column, Message: p.Message})
+			}
+			r.emit(events.Event{Event: events.Error, Kind: "compile", Errors: locs, Message: ce.Error()})
+		} else {
+			r.emit(events.Event{Event: events.Error, Kind: "build", Message: err.Error()})
+		}
+		return 0, false
+	}
+	if len(res.Refusals) > 0 {
+		for _, ref := range res.Refusals {
+			r.emit(events.Event{Event: events.Refused, File: ref.File, Line: ref.Line, Decl: ref.Decl, Reason: ref.Reason})
+		}
+		if r.opts.RestartOnRude {
+			return r.restart("an edit needs a restart (--restart-on-rude)")
+		}
+		return 0, false
+	}
+	if res.Unchanged {
+		r.emit(events.Event{Event: events.Unchanged, Files: rel})
+		return 0, false
+	}
+	build := res.Generate + res.Compile + res.Link
+	c, err := protocol.Dial(r.socket)
+	if err != nil {
+		r.emit(events.Event{Event: events.Error, Kind: "load", Message: "cannot reach the program's reload agent: " + err.Error()})
+		return 0, false
+	}
+	defer c.Close()
+	resp, err := c.Apply(res.Plugin)
+	if err == nil {
+		err = resp.Err()
+	}
+	if err != nil {
+		kind := "load"
+		if resp != nil && resp.Code != "" {
+			kind = resp.Code
+		}
+		r.emit(events.Event{Event: events.Error, Kind: kind, Message: err.Error()})
+		return 0, false
+	}
+	r.emit(events.Event{
+		Event: events.Applied, Gen: resp.Gen, Functions: res.Functions, Notes: res.Notes,
+		BuildMS: ms(build), LoadMS: resp.VerifyMS + resp.LoadMS, ApplyMS: resp.ApplyMS, TotalMS: ms(time.Since(start)),
+	})
+	return 0, false
+}
+
+// restart rebuilds the base from the current sources and restarts the
+// program: its in-memory state is lost.
+func (r *run) restart(reason string) (int, bool) {
+	r.emit(events.Event{Event: events.Restart, Reason: reason})
+	r.stop()
+	if err := r.start(); err != nil {
+		r.emit(events.Event{Event: events.Error, Kind: "build", Message: err.Error()})
+		return 1, true
+	}
+	return 0, false
+}
+
+func (r *run) rel(f string) string {
+	if r.kit != nil {
+		if rel, err := filepath.Rel(r.kit.ModuleDir, f); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return f
+}
+
+func (r *run) goCmd(args ...string) ([]byte, error) {
+	cmd := exec.Command("go", args...)
+	cmd.Env = r.env
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return nil, fmt.Errorf("go %s: %s", strings.Join(args, " "), strings.TrimSpace(string(ee.Stderr)))
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -1,0 +1,251 @@
+// Package agent is the in-process reload agent of a hot binary: it receives
+// patches (a unix socket, ibazel's notifications on stdin, a watched
+// directory), verifies them against the running executable, loads them
+// (plugin.Open) and switches the function slots they set, keeping every
+// generation so that any of them can be restored.
+//
+// Importing the package starts the agent (unless GOHOT_AGENT=off). It
+// imports only the standard library: it is linked into every hot binary.
+// See docs/AGENT.md.
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
+)
+
+// basePackages maps each package of this build to its content hash, as
+// the patches' manifests name them. A generated file, added to this
+// package by the launcher, sets it in an init function; nil means the
+// build has no table and only the build ID is checked.
+var basePackages map[string]string
+
+// Options say where the agent takes patches from and how it reports.
+type Options struct {
+	// Socket is the unix socket path; "" means protocol.DefaultSocket(pid).
+	Socket string
+	// IBazel makes the agent read ibazel's notifications from Stdin and
+	// apply the newest new patch of PatchDir after each successful build.
+	IBazel bool
+	// PatchDir, without IBazel, is polled for new manifests (*.so.json).
+	PatchDir string
+	// Poll is the patch-dir polling interval (default 200 ms).
+	Poll time.Duration
+	// Events receives one line per patch-dir or ibazel outcome (default
+	// os.Stderr); JSONEvents makes those lines JSON objects.
+	Events     io.Writer
+	JSONEvents bool
+	// Stdin is read in ibazel mode (default os.Stdin).
+	Stdin io.Reader
+}
+
+// EnvOptions returns the options the environment asks for (GOHOT_SOCKET,
+// GOHOT_IBAZEL, GOHOT_PATCH_DIR, GOHOT_EVENTS).
+func EnvOptions() Options {
+	return Options{
+		Socket:     os.Getenv(protocol.EnvSocket),
+		IBazel:     os.Getenv(protocol.EnvIBazel) == "1",
+		PatchDir:   os.Getenv(protocol.EnvPatchDir),
+		JSONEvents: os.Getenv(protocol.EnvEvents) == "json",
+	}
+}
+
+// ErrOtherCopy is returned by Start when another copy of this package
+// (linked under another import path) already runs an agent in this process.
+var ErrOtherCopy = errors.New("another copy of the hotreload agent already runs in this process")
+
+// Agent is the process's reload agent. There is at most one per process.
+type Agent struct {
+	opts   Options
+	socket string
+	ln     net.Listener
+	done   chan struct{}
+
+	idOnce  sync.Once
+	id      string // this executable's Go build ID
+	idErr   error
+	outMu   sync.Mutex // one event line at a time
+	closeMu sync.Once
+
+	mu sync.Mutex // serializes requests; guards everything below
+	// gens[0] is the base; gens[i].state holds every slot touched up to
+	// generation i.
+	gens []generation
+	// base holds each touched slot's value before the agent first set it.
+	base  map[unsafe.Pointer]unsafe.Pointer
+	names map[unsafe.Pointer]string
+	// loaded remembers each plugin file ever opened: a plugin cannot be
+	// unloaded, and plugin.Open returns the first one again for its path.
+	loaded map[string]loadedPlugin
+	// seen holds the manifests of PatchDir already handled (name → mtime
+	// and size), so a rewritten manifest counts as new.
+	seen map[string]string
+}
+
+var (
+	startMu sync.Mutex
+	running *Agent
+)
+
+// Default returns the agent running in this process (started by this
+// package's init or by Start), or nil.
+func Default() *Agent {
+	startMu.Lock()
+	defer startMu.Unlock()
+	return running
+}
+
+// Start starts the agent with opts. If this package already runs one it is
+// returned as it is; if another copy of the package does, Start returns
+// ErrOtherCopy: the slots and generations of a process must have one
+// owner.
+func Start(opts Options) (*Agent, error) {
+	startMu.Lock()
+	defer startMu.Unlock()
+	if running != nil {
+		return running, nil
+	}
+	pid := strconv.Itoa(os.Getpid())
+	// The pid in the value keeps a child process, which inherits the
+	// environment, from taking its parent's agent for its own.
+	if os.Getenv(protocol.EnvRunning) == pid {
+		return nil, ErrOtherCopy
+	}
+	defaultSocket := opts.Socket == ""
+	if defaultSocket {
+		opts.Socket = protocol.DefaultSocket(os.Getpid())
+	}
+	if opts.Events == nil {
+		opts.Events = os.Stderr
+	}
+	if opts.Stdin == nil {
+		opts.Stdin = os.Stdin
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 200 * time.Millisecond
+	}
+	a := newAgent(opts)
+	ln, err := listen(opts.Socket, defaultSocket)
+	if err != nil {
+		return nil, err
+	}
+	a.ln = ln
+	os.Setenv(protocol.EnvRunning, pid)
+	running = a
+
+	go a.buildID() // read the ELF note now, not during the first apply
+	go a.serve()
+	if opts.PatchDir != "" || opts.IBazel {
+		a.seen = map[string]string{}
+		a.newManifests() // patches already there belong to earlier runs
+	}
+	switch {
+	case opts.IBazel:
+		go a.readIBazel()
+	case opts.PatchDir != "":
+		go a.pollDir()
+	}
+	return a, nil
+}
+
+func newAgent(opts Options) *Agent {
+	return &Agent{
+		opts:   opts,
+		socket: opts.Socket,
+		done:   make(chan struct{}),
+		gens:   []generation{{state: map[unsafe.Pointer]unsafe.Pointer{}}},
+		base:   map[unsafe.Pointer]unsafe.Pointer{},
+		names:  map[unsafe.Pointer]string{},
+		loaded: map[string]loadedPlugin{},
+	}
+}
+
+// Socket returns the path the agent listens on.
+func (a *Agent) Socket() string { return a.socket }
+
+// Close stops the agent and removes its socket. Applied patches stay
+// applied. (A Go program has no exit hook: without Close the socket file
+// outlives the process until the next agent removes it.)
+func (a *Agent) Close() error {
+	var err error
+	a.closeMu.Do(func() {
+		close(a.done)
+		if a.ln != nil {
+			err = a.ln.Close() // also unlinks the socket file
+		}
+		startMu.Lock()
+		if running == a {
+			running = nil
+			os.Unsetenv(protocol.EnvRunning)
+		}
+		startMu.Unlock()
+	})
+	return err
+}
+
+// buildID returns this executable's Go build ID. It reads /proc/self/exe,
+// which is the file this process runs even after a rebuild replaced or
+// deleted it on disk (os.Executable would name the new file).
+func (a *Agent) buildID() (string, error) {
+	a.idOnce.Do(func() {
+		a.id, a.idErr = protocol.ReadBuildID("/proc/self/exe")
+		if a.idErr != nil {
+			exe, err := os.Executable()
+			if err == nil {
+				a.id, a.idErr = protocol.ReadBuildID(exe)
+			}
+		}
+		if a.idErr != nil {
+			a.idErr = fmt.Errorf("cannot read this executable's build ID: %v", a.idErr)
+		}
+	})
+	return a.id, a.idErr
+}
+
+// Do handles one request of the socket protocol.
+func (a *Agent) Do(req protocol.Request) protocol.Response {
+	switch req.Op {
+	case protocol.OpApply:
+		return a.Apply(req.Plugin)
+	case protocol.OpStatus:
+		return a.Status()
+	case protocol.OpRevert:
+		return a.Revert(req.Gen)
+	}
+	return a.badRequest("unknown op %q: want apply, status or revert", req.Op)
+}
+
+func (a *Agent) badRequest(format string, args ...any) protocol.Response {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.fail(protocol.CodeBadRequest, format, args...)
+}
+
+// Status reports the pid, build ID and generations.
+func (a *Agent) Status() protocol.Response {
+	id, err := a.buildID()
+	if err != nil {
+		id = "unknown: " + err.Error()
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := protocol.Response{OK: true, Gen: a.current(), PID: os.Getpid(), BuildID: id}
+	for _, g := range a.gens[1:] {
+		r.Generations = append(r.Generations, g.info)
+	}
+	return r
+}
+
+// fail builds a refusal; the caller holds a.mu.
+func (a *Agent) fail(code, format string, args ...any) protocol.Response {
+	return protocol.Response{OK: false, Gen: len(a.gens) - 1, Code: code, Error: fmt.Sprintf(format, args...)}
+}

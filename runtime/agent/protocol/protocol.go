@@ -1,0 +1,189 @@
+// Package protocol holds what the reload agent (package agent) and the
+// host-side tools (the hotreload CLI, the patcher) share: the patch
+// manifest, the wire types of the agent's socket protocol, a client for it,
+// socket locations and the reader of a binary's Go build ID.
+//
+// Like the agent it imports only the standard library, because every hot
+// binary links it.
+package protocol
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Environment variables read by the agent (and set by the launcher).
+const (
+	EnvAgent    = "GOHOT_AGENT"         // "off": do not start the agent
+	EnvSocket   = "GOHOT_SOCKET"        // socket path (default DefaultSocket(pid))
+	EnvIBazel   = "GOHOT_IBAZEL"        // "1": read ibazel notifications on stdin
+	EnvPatchDir = "GOHOT_PATCH_DIR"     // directory of patches (.so + .so.json)
+	EnvEvents   = "GOHOT_EVENTS"        // "json": report outcomes as JSON lines
+	EnvRunning  = "GOHOT_AGENT_RUNNING" // set by a running agent to its pid
+)
+
+// Format is the manifest format this package reads and writes.
+const Format = 1
+
+// Manifest describes a patch. It lives next to the plugin as
+// ManifestPath(plugin).
+type Manifest struct {
+	Format int `json:"format"`
+	// PatchID is unique per patch; the agent records it per generation.
+	PatchID string `json:"patch_id"`
+	// BaseBuildID is the Go build ID (ReadBuildID) of the executable the
+	// patch was built for.
+	BaseBuildID string `json:"base_build_id"`
+	// Packages maps the import path of each base package the patch was
+	// built against to the content hash the base recorded for it.
+	Packages map[string]string `json:"packages,omitempty"`
+	// Functions are display names of the functions the patch replaces,
+	// e.g. "example.com/app/store.counter.incr".
+	Functions []string `json:"functions,omitempty"`
+	// Created is the build time, RFC 3339.
+	Created string `json:"created,omitempty"`
+}
+
+// ManifestPath returns the manifest path of a plugin: plugin + ".json".
+func ManifestPath(plugin string) string { return plugin + ".json" }
+
+// ReadManifest reads and checks the format of a manifest.
+func ReadManifest(path string) (*Manifest, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("manifest %s: %v", path, err)
+	}
+	if m.Format != Format {
+		return nil, fmt.Errorf("manifest %s: format %d, want %d (patch and agent come from different hotreload versions)", path, m.Format, Format)
+	}
+	return &m, nil
+}
+
+// WriteManifest writes m to path atomically (a temporary file renamed into
+// place), so that a directory watcher never reads half a manifest. Write
+// the plugin first: the manifest's appearance is what announces a patch.
+func WriteManifest(path string, m *Manifest) error {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".manifest-*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(append(data, '\n'))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// Operations of a Request.
+const (
+	OpApply  = "apply"
+	OpStatus = "status"
+	OpRevert = "revert"
+)
+
+// Request is one line sent to the agent.
+type Request struct {
+	Op string `json:"op"`
+	// Plugin is the absolute path of the .so (apply); its manifest is
+	// ManifestPath(Plugin).
+	Plugin string `json:"plugin,omitempty"`
+	// Gen is the generation to revert to; nil means the one before the
+	// current generation.
+	Gen *int `json:"gen,omitempty"`
+}
+
+// Error codes of a failed Response.
+const (
+	CodeMismatch   = "mismatch"    // build ID or package hash differs from this process
+	CodeLoad       = "load"        // plugin.Open failed
+	CodeInitPanic  = "init-panic"  // the plugin's init panicked
+	CodeInvalid    = "invalid"     // malformed manifest or plugin symbols, wrongly typed pair
+	CodeBadRequest = "bad-request" // unreadable request, unknown op
+	CodeNotFound   = "not-found"   // no such file, no such generation, no new patch
+	CodeBuild      = "build"       // ibazel reported a failed build (events only)
+	CodeStart      = "start"       // the agent could not start (event only)
+)
+
+// Event kinds (patch-dir and ibazel modes, GOHOT_EVENTS=json).
+const (
+	EventApplied = "applied"
+	EventRefused = "refused"
+	EventError   = "error"
+)
+
+// Response is the agent's one-line answer to a Request; the event lines of
+// the patch-dir and ibazel modes have the same shape plus Event and Patch.
+type Response struct {
+	OK bool `json:"ok"`
+	// Gen is the current generation after the request (on failure: the
+	// generation still running, unchanged).
+	Gen       int      `json:"gen"`
+	Functions []string `json:"functions,omitempty"`
+	VerifyMS  float64  `json:"verify_ms,omitempty"`
+	LoadMS    float64  `json:"load_ms,omitempty"`
+	ApplyMS   float64  `json:"apply_ms,omitempty"`
+
+	Error string `json:"error,omitempty"`
+	Code  string `json:"code,omitempty"`
+
+	// Status only.
+	PID         int          `json:"pid,omitempty"`
+	BuildID     string       `json:"build_id,omitempty"`
+	Generations []Generation `json:"generations,omitempty"`
+
+	// Events only.
+	Event string `json:"event,omitempty"`
+	Patch string `json:"patch,omitempty"` // the plugin path the event is about
+}
+
+// Err returns nil for a successful response, else an *Error.
+func (r *Response) Err() error {
+	if r.OK {
+		return nil
+	}
+	return &Error{Code: r.Code, Message: r.Error}
+}
+
+// Error is a failure reported by the agent.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Generation describes one generation after the base (gen 0).
+type Generation struct {
+	Gen  int    `json:"gen"`
+	Kind string `json:"kind"` // "apply" or "revert"
+	// PatchID and Plugin: the patch applied (kind apply).
+	PatchID string `json:"patch_id,omitempty"`
+	Plugin  string `json:"plugin,omitempty"`
+	// To is the generation whose state a revert restored.
+	To *int `json:"to,omitempty"`
+	// Functions are the functions the generation switched.
+	Functions []string `json:"functions"`
+	Time      string   `json:"time"` // RFC 3339 with fractional seconds
+}
+
+// Kinds of a Generation.
+const (
+	KindApply  = "apply"
+	KindRevert = "revert"
+)
