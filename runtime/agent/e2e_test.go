@@ -396,7 +396,7 @@ func TestRefusals(t *testing.T) {
 func TestIBazel(t *testing.T) {
 	fixture(t)
 	dir := t.TempDir()
-	old := patch(t, dir, "p2", "old", nil) // there before the start: ignored
+	patch(t, dir, "p2", "old", nil) // there before the start: ignored
 	h := startHost(t, protocol.EnvIBazel+"=1", protocol.EnvPatchDir+"="+dir, protocol.EnvEvents+"=json")
 	event := func() protocol.Response {
 		t.Helper()
@@ -412,7 +412,9 @@ func TestIBazel(t *testing.T) {
 	if r := event(); r.Event != "error" || r.Code != protocol.CodeNotFound {
 		t.Fatalf("success without a new patch: %+v", r)
 	}
-	patch(t, dir, "p1", "p1", nil)
+	patch(t, dir, "p2", "p2", nil)
+	time.Sleep(20 * time.Millisecond)
+	patch(t, dir, "p1", "p1", nil) // the newest: only it is applied
 	fmt.Fprintln(h.stdin, "IBAZEL_BUILD_STARTED")
 	fmt.Fprintln(h.stdin, "IBAZEL_BUILD_COMPLETED FAILURE")
 	if r := event(); r.Event != "error" || r.Code != protocol.CodeBuild || r.Gen != 0 {
@@ -424,7 +426,6 @@ func TestIBazel(t *testing.T) {
 		t.Fatalf("success: %+v", r)
 	}
 	h.expect("hi one -1")
-	_ = old
 }
 
 func TestPatchDir(t *testing.T) {

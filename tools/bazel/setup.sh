@@ -12,32 +12,32 @@
 #     proxy, patched for Bazel 4.2.3 and Go >= 1.24                          ($ROOT/repos/...)
 #   - local stand-ins for what Bazel/rules_go would download: rules_cc (shimmed), platforms
 #     (extra constraints), rules_shell and remote_coverage_tools (stubs)      ($ROOT/repos/...)
-#   - a generated repository @rules_go_hot_bazel_env whose defs.bzl holds HOST_GOROOT (= go env
-#     GOROOT), so that no committed file hard-codes the Go SDK path
+#   - a generated repository @rules_go_hot_bazel_env: defs.bzl with HOST_GOROOT (go env GOROOT),
+#     HOST_GO_VERSION, RULES_GO_HOT_BAZEL_ROOT, for BUILD/.bzl files that need them
 #   - ibazel and buildifier                                                  ($ROOT/bin)
 #
-# Contract (how a workspace consumes it) — wiring chosen: --override_repository in an rc file.
+# Contract (how a workspace consumes it). Wiring chosen: --override_repository lines in a
+# generated rc that the workspace try-imports, so no committed file holds a machine path.
 #   $ROOT/env.sh   `source` it: exports RULES_GO_HOT_BAZEL_ROOT, RULES_GO_HOT_BAZELRC and puts
-#                  $ROOT/bin (ibazel, buildifier) on PATH.
-#   $ROOT/bazelrc  build --nosandbox_debug, disk/repository caches under $ROOT, and one
-#                  --override_repository=NAME=PATH per repository above (for build, query, fetch,
-#                  sync). An override wins over any declaration of NAME (http_archive from
-#                  go_rules_dependencies(), ...) and also works when NAME is not declared at all,
-#                  so a WORKSPACE just uses the names: io_bazel_rules_go, bazel_gazelle,
-#                  bazel_skylib, platforms, rules_cc, rules_java, rules_proto, rules_shell,
-#                  remote_coverage_tools, rules_go_hot_bazel_env. No machine path is committed.
-#   A workspace's .bazelrc says `try-import %workspace%/.rules_go_hot.bazelrc`, and
-#   `setup.sh --link DIR` makes DIR/.rules_go_hot.bazelrc a symlink to $ROOT/bazelrc (keep that
-#   name in .gitignore). Alternative without a link: `bazel --bazelrc="$RULES_GO_HOT_BAZELRC" ...`.
-#   The WORKSPACE (see tools/bazel/testdata/hello/WORKSPACE):
-#       load("@rules_go_hot_bazel_env//:defs.bzl", "HOST_GOROOT")
-#       load("@io_bazel_rules_go//go:deps.bzl", "go_local_sdk", "go_register_toolchains", "go_rules_dependencies")
-#       load("@bazel_gazelle//:deps.bzl", "gazelle_dependencies")
-#       gazelle_dependencies(go_sdk = "go_sdk")   # before go_rules_dependencies(): Go-proxy deps win
-#       go_rules_dependencies()
-#       go_local_sdk(name = "go_sdk", path = HOST_GOROOT)
-#       go_register_toolchains()
-#
+#                  $ROOT/bin (ibazel, buildifier) first on PATH.
+#   $ROOT/bazelrc  build --nosandbox_debug (+ the flags Bazel 4 needs for rules_go v0.62),
+#                  --disk_cache and --repository_cache under $ROOT, and for build/query/fetch/sync
+#                  one --override_repository=NAME=PATH for each of: io_bazel_rules_go,
+#                  bazel_gazelle, bazel_skylib, platforms, rules_cc, rules_java, rules_proto,
+#                  rules_shell, remote_coverage_tools, rules_go_hot_bazel_env.
+#   An override replaces whatever the WORKSPACE (or go_rules_dependencies(), Bazel's own
+#   defaults, ...) declares under that name; nothing is fetched for it. Bazel 4 still wants a
+#   repository that is load()ed *in the WORKSPACE* to be declared before that load, so a WORKSPACE
+#   declares io_bazel_rules_go and bazel_gazelle as usual (http_archive of the upstream release);
+#   the other names need no declaration (loads from BUILD/.bzl files of an undeclared overridden
+#   repository work).
+#   A workspace's .bazelrc says:   try-import %workspace%/.rules_go_hot.bazelrc
+#   and `setup.sh --link DIR` makes DIR/.rules_go_hot.bazelrc a symlink to $ROOT/bazelrc (keep
+#   that name in .gitignore). Without the link: `bazel --bazelrc="$RULES_GO_HOT_BAZELRC" ...`.
+#   Go SDK: `go_host_sdk(name = "go_sdk")` — the SDK at `go env GOROOT` of the go on PATH (or
+#   $GOROOT), the same thing as go_local_sdk(path = <go env GOROOT>) without a path in the
+#   WORKSPACE. Example: tools/bazel/testdata/hello/WORKSPACE; run tools/bazel/smoke_test.sh.
+
 # Usage: tools/bazel/setup.sh [--link WORKSPACE_DIR]...
 # Idempotent: each step leaves a stamp keyed by this script's sha256 (+ its inputs); a re-run
 # with nothing to do takes about a second. Editing this script redoes every step.
@@ -65,16 +65,16 @@ done
 SCRIPT=$(readlink -f "${BASH_SOURCE[0]}")
 SCRIPT_HASH=$(sha256sum "$SCRIPT" | cut -c1-16)
 ROOT=${RULES_GO_HOT_BAZEL_ROOT:-$HOME/.cache/rules_go_hot/bazel}
-mkdir -p "$ROOT"
-ROOT=$(cd "$ROOT" && pwd -P)
+ROOT=$(realpath -m "$ROOT")
 
 # Never inside the git tree this script lives in.
 REPO_TOP=$(git -C "$(dirname "$SCRIPT")" rev-parse --show-toplevel 2>/dev/null || true)
 if [ -n "$REPO_TOP" ]; then
-  case "$ROOT/" in "$(cd "$REPO_TOP" && pwd -P)/"*)
+  case "$ROOT/" in "$(realpath -m "$REPO_TOP")/"*)
     echo "setup.sh: RULES_GO_HOT_BAZEL_ROOT=$ROOT is inside the git tree $REPO_TOP; use a dir outside it" >&2; exit 2 ;;
   esac
 fi
+mkdir -p "$ROOT"
 
 for i in "${!LINK_DIRS[@]}"; do
   [ -d "${LINK_DIRS[$i]}" ] || { echo "setup.sh: --link ${LINK_DIRS[$i]}: not a directory" >&2; exit 2; }
@@ -147,7 +147,8 @@ module_dir() {
 write_if_changed() {
   local tmp; tmp=$(mktemp "$1.XXXXXX")
   cat >"$tmp"
-  if [ -f "$1" ] && cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv -f "$tmp" "$1"; fi
+  chmod 644 "$tmp"
+  if [ -f "$1" ] && cmp -s "$tmp" "$1"; then rm -f "$tmp"; [ -r "$1" ] && [ "$(stat -c %a "$1")" = 644 ] || chmod 644 "$1"; else mv -f "$tmp" "$1"; fi
 }
 
 # must_not_grep DIR PATTERN WHAT: fail if a patch left PATTERN in DIR's .bzl files.
@@ -507,6 +508,8 @@ step_contract() {
     echo "build --incompatible_enable_cc_toolchain_resolution"
     echo "build --disk_cache=$ROOT/disk_cache"
     for cmd in build query fetch sync; do
+      # build covers test, run, info, cquery, aquery, coverage (they inherit build options).
+      [ "$cmd" = build ] || echo "$cmd --experimental_exec_groups"
       echo "$cmd --repository_cache=$ROOT/repository_cache"
       for o in "${OVERRIDES[@]}"; do echo "$cmd --override_repository=$o"; done
     done

@@ -2,7 +2,8 @@
 # tools/bazel/smoke_test.sh — check that the offline Bazel setup (tools/bazel/setup.sh) works:
 # runs setup.sh (seconds when already done), copies tools/bazel/testdata/hello to
 # $ROOT/smoke/hello (so nothing is written into the git tree), links the generated rc into it
-# (setup.sh --link), then: bazel build, bazel test, bazel run, an incremental rebuild after an
+# (setup.sh --link), checks ibazel and buildifier are on PATH (buildifier -mode=check on the
+# copy), then: bazel build, bazel test, bazel run, an incremental rebuild after an
 # edit, a test that must now fail, and (SMOKE_GAZELLE=1, the default) `bazel run //:gazelle --
 # -mode=diff` which builds Gazelle and checks the committed BUILD.bazel is what Gazelle generates.
 #
@@ -24,7 +25,10 @@ ROOT=$(cd "${RULES_GO_HOT_BAZEL_ROOT:-$HOME/.cache/rules_go_hot/bazel}" && pwd -
 . "$ROOT/env.sh"
 
 W=$ROOT/smoke/hello
-rm -rf "$W"; mkdir -p "$W"
+# Refresh the copy but keep the directory itself: the Bazel client restarts a server whose
+# workspace directory was deleted and recreated (KEEP_SERVER=1 would not help then).
+mkdir -p "$W"
+find "$W" -mindepth 1 -maxdepth 1 ! -name 'bazel-*' -exec rm -rf {} +
 tar -C "$SRC" --exclude='./bazel-*' --exclude=./.rules_go_hot.bazelrc -cf - . | tar -C "$W" -xf -
 "$HERE/setup.sh" --link "$W" | grep -E '^\[setup\] (linked|FAILED)' || true
 [ -L "$W/.rules_go_hot.bazelrc" ] || { echo "[smoke] setup.sh --link did not link the rc" >&2; exit 1; }
@@ -68,6 +72,11 @@ step() {
 expect_in_log() {
   grep -qF -- "$1" "$LOG" || { echo "[smoke] expected \"$1\" in the output" >&2; exit 1; }
 }
+
+# The tools setup.sh puts on PATH (env.sh).
+command -v ibazel >/dev/null || { echo "[smoke] ibazel not on PATH after sourcing env.sh" >&2; exit 1; }
+buildifier -mode=check -lint=warn WORKSPACE BUILD.bazel || { echo "[smoke] buildifier check failed" >&2; exit 1; }
+echo "[smoke] ibazel, buildifier: ok"
 
 step build 0 -- build //:hello //:hello_test
 step test 0 -- test //:hello_test
