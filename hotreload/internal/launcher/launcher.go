@@ -363,6 +363,7 @@ func (r *run) change(files []string) (int, bool) {
 		r.emit(events.Event{Event: events.Error, Kind: kind, Message: err.Error()})
 		return 0, false
 	}
+	r.builder.MarkApplied(res)
 	r.emit(events.Event{
 		Event: events.Applied, Gen: resp.Gen, Functions: res.Functions, Notes: res.Notes,
 		BuildMS: ms(build), LoadMS: resp.VerifyMS + resp.LoadMS, ApplyMS: resp.ApplyMS, TotalMS: ms(time.Since(start)),

@@ -10,6 +10,7 @@ package patcher
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -40,13 +41,19 @@ type Builder struct {
 	WorkDir string // where patches are written
 
 	touched map[string]slotRef // every slot a patch of this builder set
+	applied string             // Key of the last patch the program took
 }
+
+// MarkApplied records that the program took the patch res: a later build
+// of the same code is then reported Unchanged instead of built again.
+func (b *Builder) MarkApplied(res *Result) { b.applied = res.Key }
 
 // slotRef is how a patch names a slot.
 type slotRef struct {
 	pkg, slot string
 	main      bool
-	typ       string // main package: the slot's type
+	typ       string            // main package: the slot's type
+	imports   map[string]string // ... and the imports it needs
 }
 
 // Result is the outcome of one patch build.
@@ -60,8 +67,11 @@ type Result struct {
 	Refusals []Refusal
 	// Notes are things the user should know about an applied patch.
 	Notes []string
-	// Unchanged is true when the sources equal the last patch's.
-	Unchanged               bool
+	// Unchanged is true when the code equals what the program runs: the
+	// base, or the last patch marked applied.
+	Unchanged bool
+	// Key identifies the patch's code (not its id or location).
+	Key                     string
 	Generate, Compile, Link time.Duration
 }
 
@@ -140,10 +150,11 @@ func (b *Builder) Build() (*Result, error) {
 	if len(res.Refusals) > 0 {
 		return res, nil
 	}
-	if len(gen.pairs) == 0 {
+	if len(gen.pairs) == 0 || gen.key == b.applied {
 		res.Unchanged = true
 		return res, nil
 	}
+	res.Key = gen.key
 	res.PatchID = id
 	if err := b.compileAndLink(dir, id, gen.files, res); err != nil {
 		return nil, err
@@ -359,6 +370,7 @@ func scanErrors(el scanner.ErrorList) error {
 
 // generated is the patch's package main.
 type generated struct {
+	key   string // hash of the generated code
 	files []string
 	pairs []string // "&slot, value" lines of GoHotPatchSlots
 	names []string
@@ -405,7 +417,13 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 				}
 				fmt.Fprintf(&src, "\t%s %q\n", t.imports[p], p)
 			}
+			if len(t.decls) > 0 {
+				src.WriteString("\t_ \"unsafe\" // for go:linkname\n")
+			}
 			src.WriteString(")\n\n")
+			for _, d := range t.decls {
+				src.WriteString(d)
+			}
 			src.WriteString(body.String())
 			name := filepath.Join(dir, fmt.Sprintf("%s_%d_%s", u.alias, fi, filepath.Base(u.names[f])))
 			if err := os.WriteFile(name, []byte(src.String()), 0o644); err != nil {
@@ -413,7 +431,6 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 			}
 			g.files = append(g.files, name)
 		}
-		linkDecls = append(linkDecls, u.decls...)
 		if !u.isMain {
 			tableImports[u.path] = u.alias
 		}
@@ -428,6 +445,11 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 	sort.Strings(resets)
 	for _, name := range resets {
 		r := b.touched[name]
+		for p, n := range r.imports {
+			if _, ok := tableImports[p]; !ok {
+				tableImports[p] = n
+			}
+		}
 		g.pairs = append(g.pairs, b.slotExpr(r, tableImports, &linkDecls)+", nil")
 		g.names = append(g.names, name)
 		res.Notes = append(res.Notes, name+" is back to its original code")
@@ -465,6 +487,16 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 		return nil, err
 	}
 	g.files = append(g.files, name)
+	h := sha256.New()
+	for _, f := range g.files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(data))
+		h.Write(data)
+	}
+	g.key = hex.EncodeToString(h.Sum(nil))
 	return g, nil
 }
 
@@ -565,22 +597,29 @@ func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (ou
 	out = fmt.Sprintf("//line %s:%d\nfunc %s%s(%s)%s %s\n\n", lb.Filename, lb.Line, local, tparams, strings.Join(params, ", "), results, t.text(fd.Body))
 
 	ref := slotRef{pkg: u.path, slot: rf.Slot, main: u.isMain}
+	slot := "&" + u.alias + "." + rf.Slot
 	if u.isMain {
-		obj := u.info.Defs[fd.Name]
-		typ, ok := t.typeExpr(obj.Type())
+		// The slot's type, spelled with this file's import names; the
+		// reset entry of a later patch needs the same imports.
+		tt := &translator{u: u, imports: map[string]string{}}
+		for p, n := range t.imports {
+			tt.imports[p] = n
+		}
+		typ, ok := tt.typeExpr(u.info.Defs[fd.Name].Type())
 		if !ok {
 			t.refuse(fd, "its signature names package main's types: move them to another package to patch this function")
 			return "", "", ""
 		}
-		ref.typ = typ
-	}
-	b.touched[name] = ref
-	slot := "&" + u.alias + "." + rf.Slot
-	if u.isMain {
+		ref.typ, ref.imports = typ, map[string]string{}
+		for p, n := range tt.imports {
+			t.imports[p] = n
+			ref.imports[p] = n
+		}
 		local := "gohotMainSlot_" + rf.Slot
-		u.decls = append(u.decls, fmt.Sprintf("//go:linkname %s main.%s\nvar %s %s\n", local, rf.Slot, local, ref.typ))
+		t.decls = append(t.decls, fmt.Sprintf("//go:linkname %s main.%s\nvar %s %s\n", local, rf.Slot, local, ref.typ))
 		slot = "&" + local
 	}
+	b.touched[name] = ref
 	if !rf.Generic {
 		return out, slot + ", " + local, name
 	}

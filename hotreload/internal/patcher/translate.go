@@ -32,7 +32,6 @@ type unit struct {
 	types  map[string]rewriter.Type
 	vars   map[string]rewriter.Var
 	linked map[string]string // main package: symbol -> local linkname'd declaration
-	decls  []string          // main package: linkname declarations to emit
 }
 
 func (u *unit) index() {
@@ -66,7 +65,8 @@ type translator struct {
 	edits    []edit
 	imports  map[string]string // path -> local name ("." for dot imports)
 	refusals []Refusal
-	decl     string // the declaration being translated, for refusals
+	decl     string   // the declaration being translated, for refusals
+	decls    []string // //go:linkname declarations this file needs
 }
 
 func (t *translator) refuse(n ast.Node, reason string) {
@@ -218,14 +218,17 @@ func (t *translator) mainIdent(id *ast.Ident, obj types.Object) {
 			t.refuse(id, fmt.Sprintf("uses %s of package main, whose type names package main's types: move them to another package to patch this code", obj.Name()))
 			return
 		}
-		t.replace(id.Pos(), id.End(), t.u.link("main."+obj.Name(), typ, isFunc(obj)))
+		t.replace(id.Pos(), id.End(), t.link("main."+obj.Name(), typ, isFunc(obj)))
 	}
 }
 
 func isFunc(obj types.Object) bool { _, ok := obj.(*types.Func); return ok }
 
-// link returns the local name of a //go:linkname declaration of symbol.
-func (u *unit) link(symbol, typ string, fn bool) string {
+// link returns the local name of a //go:linkname declaration of symbol,
+// declaring it in this file the first time (the patch is one package: a
+// declaration in one file serves all).
+func (t *translator) link(symbol, typ string, fn bool) string {
+	u := t.u
 	if l, ok := u.linked[symbol]; ok {
 		return l
 	}
@@ -233,9 +236,9 @@ func (u *unit) link(symbol, typ string, fn bool) string {
 	u.linked[symbol] = l
 	if fn {
 		// typ is "func(...) ..."; a body-less declaration pulls the symbol.
-		u.decls = append(u.decls, fmt.Sprintf("//go:linkname %s %s\nfunc %s%s\n", l, symbol, l, strings.TrimPrefix(typ, "func")))
+		t.decls = append(t.decls, fmt.Sprintf("//go:linkname %s %s\nfunc %s%s\n", l, symbol, l, strings.TrimPrefix(typ, "func")))
 	} else {
-		u.decls = append(u.decls, fmt.Sprintf("//go:linkname %s %s\nvar %s %s\n", l, symbol, l, typ))
+		t.decls = append(t.decls, fmt.Sprintf("//go:linkname %s %s\nvar %s %s\n", l, symbol, l, typ))
 	}
 	return l
 }
