@@ -41,17 +41,19 @@ type session struct {
 	cmd    *exec.Cmd
 	events chan events.Event
 	addr   string
+	addrs  chan string // every "listening on" the program prints
 	pid    int
 }
 
-func startSession(t *testing.T) *session {
+func startSession(t *testing.T, flags ...string) *session {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("hot programs need cgo, and there is no gcc")
 	}
 	s := &session{t: t, hot: hotreloadCommand(t), mod: t.TempDir(), events: make(chan events.Event, 100)}
 	copyTree(t, "../examples/visits", s.mod)
-	s.cmd = exec.Command(s.hot, "run", "--events=json", "--state-dir", t.TempDir(), ".", "--", "-addr", "127.0.0.1:0")
+	args := append([]string{"run", "--events=json", "--state-dir", t.TempDir()}, flags...)
+	s.cmd = exec.Command(s.hot, append(args, ".", "--", "-addr", "127.0.0.1:0")...)
 	s.cmd.Dir = s.mod
 	stderr, _ := s.cmd.StderrPipe()
 	stdout, _ := s.cmd.StdoutPipe()
@@ -82,7 +84,8 @@ func startSession(t *testing.T) *session {
 		}
 		close(s.events)
 	}()
-	addrCh := make(chan string, 1)
+	addrCh := make(chan string, 4)
+	s.addrs = addrCh
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		re := regexp.MustCompile(`listening on http://(\S+)`)
@@ -291,4 +294,32 @@ func TestLiveReload(t *testing.T) {
 		t.Fatalf("foreign patch: %v\n%s", err, out)
 	}
 	s.expect("/hit?page=home", "page home: 12114 hits")
+}
+
+// TestRestartOnRude: with --restart-on-rude an edit a patch cannot take
+// rebuilds and restarts the program, and says that its state is lost.
+func TestRestartOnRude(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the instrumented standard library when the cache is cold")
+	}
+	s := startSession(t, "--restart-on-rude")
+	s.expect("/hit?page=home", "page home: 1 hits")
+	s.expect("/hit?page=home", "page home: 2 hits")
+	s.edit("store/store.go", "\ttotal int\n", "\ttotal int\n\tlast  string\n")
+	s.edit("store/store.go", "\tc.total++\n", "\tc.total++\n\tc.last = page + \"!\"\n")
+	s.wait(events.Refused, 5*time.Minute)
+	r := s.wait(events.Restart, time.Minute)
+	if !strings.Contains(events.Human(r), "state is lost") {
+		t.Fatalf("restart event: %s", events.Human(r))
+	}
+	ready := s.wait(events.Ready, 10*time.Minute)
+	if ready.PID == s.pid {
+		t.Fatalf("same pid %d after a restart", ready.PID)
+	}
+	select {
+	case s.addr = <-s.addrs:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the restarted program did not say where it listens")
+	}
+	s.expect("/hit?page=home", "page home: 1 hits") // a new process: counters start over
 }
