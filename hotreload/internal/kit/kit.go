@@ -323,6 +323,16 @@ func (k *Kit) ArchivePath(importPath string) string {
 	return filepath.Join(k.Dir, p.Archive)
 }
 
+// OpenArchive opens a package's archive, for go/importer: type checking
+// against exactly what the running program has.
+func (k *Kit) OpenArchive(importPath string) (io.ReadCloser, error) {
+	a := k.ArchivePath(importPath)
+	if a == "" {
+		return nil, fmt.Errorf("package %s is not part of the running program", importPath)
+	}
+	return os.Open(a)
+}
+
 // Save writes kit.json.
 func (k *Kit) Save() error {
 	b, err := json.MarshalIndent(k, "", "\t")

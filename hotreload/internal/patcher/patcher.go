@@ -21,7 +21,6 @@ import (
 	"go/scanner"
 	"go/token"
 	"go/types"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -42,6 +41,8 @@ type Builder struct {
 
 	touched map[string]slotRef // every slot a patch of this builder set
 	applied string             // Key of the last patch the program took
+	fset    *token.FileSet
+	imp     types.Importer
 }
 
 // MarkApplied records that the program took the patch res: a later build
@@ -101,7 +102,8 @@ func (e *CompileError) Error() string {
 
 // NewBuilder returns a builder for kit k writing patches under workDir.
 func NewBuilder(k *kit.Kit, workDir string) *Builder {
-	return &Builder{Kit: k, WorkDir: workDir, touched: map[string]slotRef{}}
+	fset := token.NewFileSet()
+	return &Builder{Kit: k, WorkDir: workDir, touched: map[string]slotRef{}, fset: fset, imp: importer.ForCompiler(fset, "gc", k.OpenArchive)}
 }
 
 // Build compares the current sources of the main module with the base and
@@ -109,8 +111,10 @@ func NewBuilder(k *kit.Kit, workDir string) *Builder {
 func (b *Builder) Build() (*Result, error) {
 	res := &Result{}
 	start := time.Now()
-	fset := token.NewFileSet()
-	imp := b.importer(fset)
+	// One file set and importer for the builder's life: the kit's
+	// archives never change, so what was imported once (net/http's export
+	// data takes a while to read) serves every later patch.
+	fset, imp := b.fset, b.imp
 
 	var units []*unit
 	var paths []string
@@ -166,18 +170,6 @@ func patchID() string {
 	var r [4]byte
 	rand.Read(r[:])
 	return fmt.Sprintf("p%d%s", time.Now().UnixMilli(), hex.EncodeToString(r[:]))
-}
-
-// importer reads the base's packages from the kit's archives: type
-// checking the new sources against exactly what the running program has.
-func (b *Builder) importer(fset *token.FileSet) types.Importer {
-	return importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
-		a := b.Kit.ArchivePath(path)
-		if a == "" {
-			return nil, fmt.Errorf("package %s is not part of the running program", path)
-		}
-		return os.Open(a)
-	})
 }
 
 // loadChanged parses the current and base versions of a main-module
@@ -718,7 +710,7 @@ func (b *Builder) externalInstances(pkgPath, name string) []string {
 			files = append(files, f)
 		}
 		info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Instances: map[*ast.Ident]types.Instance{}}
-		conf := types.Config{Importer: b.importer(fset), GoVersion: p.Lang, Error: func(error) {}}
+		conf := types.Config{Importer: importer.ForCompiler(fset, "gc", b.Kit.OpenArchive), GoVersion: p.Lang, Error: func(error) {}}
 		conf.Check(path, fset, files, info)
 		for id, inst := range info.Instances {
 			obj := info.Uses[id]

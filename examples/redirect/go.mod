@@ -1,3 +1,0 @@
-module example.com/redirect
-
-go 1.26

@@ -1,0 +1,56 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// The JSON form is a public interface: these field names must not change.
+func TestJSONFields(t *testing.T) {
+	var b bytes.Buffer
+	p, err := NewPrinter(&b, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Emit(Event{Event: Applied, Gen: 2, Functions: []string{"a.F"}, BuildMS: 1.5, LoadMS: 2, ApplyMS: 0.1, TotalMS: 4})
+	p.Emit(Event{Event: Refused, File: "a/a.go", Line: 3, Decl: "type T", Reason: "why"})
+	p.Emit(Event{Event: Error, Kind: "compile", Errors: []Location{{File: "a.go", Line: 1, Column: 2, Message: "m"}}})
+	p.Emit(Event{Event: Ready, PID: 7, Socket: "/s"})
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	want := [][]string{
+		{"event", "time", "gen", "functions", "build_ms", "load_ms", "apply_ms", "total_ms"},
+		{"event", "time", "file", "line", "decl", "reason"},
+		{"event", "time", "kind", "errors"},
+		{"event", "time", "pid", "socket"},
+	}
+	for i, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("line %d not JSON: %s", i, l)
+		}
+		for _, k := range want[i] {
+			if _, ok := m[k]; !ok {
+				t.Errorf("line %d lacks %q: %s", i, k, l)
+			}
+		}
+		if len(m) != len(want[i]) {
+			t.Errorf("line %d has unexpected fields: %s", i, l)
+		}
+	}
+	if !strings.Contains(lines[2], `"errors":[{"file":"a.go","line":1,"column":2,"message":"m"}]`) {
+		t.Errorf("error locations: %s", lines[2])
+	}
+}
+
+func TestHuman(t *testing.T) {
+	got := Human(Event{Event: Applied, Gen: 1, Functions: []string{"a.F", "a.G"}, BuildMS: 350, LoadMS: 50, ApplyMS: 20, TotalMS: 420})
+	want := "hotreload: patched 2 functions in 0.42 s: build 0.35, load 0.05, apply 0.02 (gen 1)\n    a.F\n    a.G\n"
+	if got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	if _, err := NewPrinter(nil, "xml"); err == nil {
+		t.Error("unknown format accepted")
+	}
+}
