@@ -30,7 +30,7 @@ func (p *pkg) funcDecl(f *file, fd *ast.FuncDecl) {
 		if len(fd.Recv.List) != 1 || len(fd.Recv.List[0].Names) > 1 {
 			return // does not compile anyway
 		}
-		recvBase = receiverBase(fd.Recv.List[0].Type)
+		recvBase = ReceiverBase(fd.Recv.List[0].Type)
 		display = recvBase + "." + name
 		if recvBase == "" {
 			p.skip(display, fd, "receiver type not understood")
@@ -182,9 +182,10 @@ func directiveReason(comments []*ast.Comment) string {
 	return ""
 }
 
-// receiverBase returns the name of a receiver's base type: "T" for
-// (t T), (t *T), (t *T[K, V]) and (t (T)).
-func receiverBase(e ast.Expr) string {
+// ReceiverBase returns the name of a receiver's base type: "T" for
+// (t T), (t *T), (t *T[K, V]) and (t (T)). The patcher names methods the
+// same way.
+func ReceiverBase(e ast.Expr) string {
 	for {
 		switch x := e.(type) {
 		case *ast.StarExpr:
@@ -203,9 +204,9 @@ func receiverBase(e ast.Expr) string {
 	}
 }
 
-// receiverTypeParams returns the type parameter identifiers of a generic
-// receiver: [K, V] for (m *Map[K, V]).
-func receiverTypeParams(e ast.Expr) []*ast.Ident {
+// ReceiverTypeParams returns the type parameter identifiers of a generic
+// receiver: [K, V] for (m *Map[K, V]); none for a plain receiver.
+func ReceiverTypeParams(e ast.Expr) []*ast.Ident {
 	for {
 		switch x := e.(type) {
 		case *ast.StarExpr:
@@ -280,7 +281,7 @@ func (p *pkg) signature(f *file, fd *ast.FuncDecl) *signature {
 	if fd.Recv != nil {
 		field := fd.Recv.List[0]
 		s.recvType = field.Type
-		s.recvTPs = receiverTypeParams(field.Type)
+		s.recvTPs = ReceiverTypeParams(field.Type)
 		for i, id := range s.recvTPs {
 			s.generic = true
 			if id != nil && id.Name == "_" {
@@ -414,7 +415,7 @@ func (p *pkg) wrapper(f *file, fd *ast.FuncDecl, s *signature, parts []string) s
 // constraints come from the type's declaration; when that is in another
 // file, they may only name things that need no import.
 func (p *pkg) receiverTypeParamList(f *file, s *signature) (string, string) {
-	base := receiverBase(s.recvType)
+	base := ReceiverBase(s.recvType)
 	ts, ok := p.types[base]
 	if !ok || ts.TypeParams == nil {
 		return "", "the declaration of " + base + " is not in this package's files"

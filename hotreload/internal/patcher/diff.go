@@ -8,6 +8,8 @@ import (
 	"go/token"
 	"sort"
 	"strings"
+
+	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
 
 // Refusal is an edit that a running process cannot take: what, where, why
@@ -47,7 +49,7 @@ func declsOf(fset *token.FileSet, files []*ast.File) map[string]*decl {
 				dd.name = d.Name.Name
 				switch {
 				case d.Recv != nil && len(d.Recv.List) == 1:
-					dd.name = recvBase(d.Recv.List[0].Type) + "." + d.Name.Name
+					dd.name = rewriter.ReceiverBase(d.Recv.List[0].Type) + "." + d.Name.Name
 					dd.key = "method " + dd.name
 				case d.Name.Name == "init":
 					dd.key = fmt.Sprintf("init#%d", inits)
@@ -105,25 +107,6 @@ func nodeText(fset *token.FileSet, n ast.Node) string {
 		return fmt.Sprintf("<%v>", err)
 	}
 	return b.String()
-}
-
-func recvBase(e ast.Expr) string {
-	for {
-		switch x := e.(type) {
-		case *ast.StarExpr:
-			e = x.X
-		case *ast.ParenExpr:
-			e = x.X
-		case *ast.IndexExpr:
-			e = x.X
-		case *ast.IndexListExpr:
-			e = x.X
-		case *ast.Ident:
-			return x.Name
-		default:
-			return ""
-		}
-	}
 }
 
 // changes is what differs between the base and the new version of one

@@ -532,7 +532,7 @@ func (b *Builder) translateDecl(t *translator, d *decl, u *unit) (out, pair, nam
 }
 
 func isAddedRecv(u *unit, fd *ast.FuncDecl) bool {
-	obj := u.pkg.Scope().Lookup(recvBase(fd.Recv.List[0].Type))
+	obj := u.pkg.Scope().Lookup(rewriter.ReceiverBase(fd.Recv.List[0].Type))
 	return obj != nil && u.added[obj]
 }
 
@@ -541,7 +541,7 @@ func isAddedRecv(u *unit, fd *ast.FuncDecl) bool {
 func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (out, pair, name string) {
 	display := fd.Name.Name
 	if fd.Recv != nil {
-		display = recvBase(fd.Recv.List[0].Type) + "." + fd.Name.Name
+		display = rewriter.ReceiverBase(fd.Recv.List[0].Type) + "." + fd.Name.Name
 	}
 	name = u.path + "." + display
 	rf, ok := u.funcs[display]
@@ -555,7 +555,7 @@ func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (ou
 		t.refuse(fd, "the body changed, but "+reason+"; restart to apply")
 		return "", "", ""
 	}
-	if fd.Recv != nil && isGenericRecv(fd.Recv.List[0].Type) {
+	if fd.Recv != nil && len(rewriter.ReceiverTypeParams(fd.Recv.List[0].Type)) > 0 {
 		t.refuse(fd, "methods of generic types cannot be patched yet; restart to apply")
 		return "", "", ""
 	}
@@ -624,21 +624,6 @@ func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (ou
 		vals = append(vals, local+"["+targs+"]")
 	}
 	return out, slot + ", &[]interface{}{" + strings.Join(vals, ", ") + "}", name
-}
-
-func isGenericRecv(e ast.Expr) bool {
-	for {
-		switch x := e.(type) {
-		case *ast.StarExpr:
-			e = x.X
-		case *ast.ParenExpr:
-			e = x.X
-		case *ast.IndexExpr, *ast.IndexListExpr:
-			return true
-		default:
-			return false
-		}
-	}
 }
 
 // instantiations lists the type argument lists with which the main
