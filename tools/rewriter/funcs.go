@@ -80,6 +80,10 @@ func (p *pkg) funcDecl(f *file, fd *ast.FuncDecl) {
 	default:
 		reason = directiveReason(pragmas(f, fd))
 	}
+	if origin, ok := p.nosplitCallees[callKey(fd)]; ok && reason == "" {
+		reason = fmt.Sprintf("called by the //go:nosplit function %s (directly or through functions it calls): "+
+			"it must stay inlinable there; a redirect would make it a real call, with a stack check and a preemption point where the runtime allows none", origin)
+	}
 	if reason != "" {
 		p.skip(display, fd, reason)
 		if fn.Wrapper != "" {
@@ -278,6 +282,21 @@ func (p *pkg) signature(f *file, fd *ast.FuncDecl) *signature {
 		return true
 	})
 	s.generic = fd.Type.TypeParams != nil && len(fd.Type.TypeParams.List) > 0
+	if s.generic {
+		// A blank type parameter cannot be named in the wrapper's
+		// instantiation: give it a name (nothing can refer to it).
+		i := 0
+		for _, field := range fd.Type.TypeParams.List {
+			for _, id := range field.Names {
+				if id.Name == "_" {
+					n := s.fresh(fmt.Sprintf("T%d", i))
+					f.replace(id.Pos(), id.End(), n)
+					s.w.renameIdent[id] = n
+				}
+				i++
+			}
+		}
+	}
 	if fd.Recv != nil {
 		field := fd.Recv.List[0]
 		s.recvType = field.Type
@@ -561,4 +580,95 @@ func (p *pkg) forward(f *file, s *signature, h string) (pre, call string) {
 		call += "..."
 	}
 	return pre, call + ")"
+}
+
+// callKey identifies a function for the nosplit analysis: "F" for a
+// function, ".M" for any method named M (methods are matched by name
+// alone: an over-approximation, which only errs on the safe side).
+func callKey(fd *ast.FuncDecl) string {
+	if fd.Recv != nil {
+		return "." + fd.Name.Name
+	}
+	return fd.Name.Name
+}
+
+// nosplitCallees finds the functions that a //go:nosplit function of the
+// package calls, directly or through such functions, mapped to the name of
+// the nosplit function. They must keep no prologue: the runtime relies on
+// them being inlined into nosplit code (runtime.readUintptr inside the
+// write barrier, (*sigctxt).sigcode inside the signal handler), and a
+// prologue makes them real calls with a stack check — a preemption point
+// where none is allowed, or a stack growth on a stack that cannot grow.
+// Calls inside function literals run at another time and are not followed.
+func nosplitCallees(files []*file) map[string]string {
+	byKey := map[string][]*ast.FuncDecl{}
+	var roots []*ast.FuncDecl
+	for _, f := range files {
+		for _, d := range f.ast.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			byKey[callKey(fd)] = append(byKey[callKey(fd)], fd)
+			for _, c := range pragmas(f, fd) {
+				if strings.HasPrefix(c.Text, "//go:nosplit") {
+					roots = append(roots, fd)
+				}
+			}
+		}
+	}
+	marked := map[string]string{}
+	type item struct {
+		fd     *ast.FuncDecl
+		origin string
+	}
+	var work []item
+	for _, r := range roots {
+		name := r.Name.Name
+		if r.Recv != nil && len(r.Recv.List) == 1 {
+			name = ReceiverBase(r.Recv.List[0].Type) + "." + name
+		}
+		work = append(work, item{r, name})
+	}
+	for len(work) > 0 {
+		it := work[len(work)-1]
+		work = work[:len(work)-1]
+		ast.Inspect(it.fd.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.CallExpr:
+				key := ""
+				fun := n.Fun
+				for {
+					switch x := fun.(type) {
+					case *ast.ParenExpr:
+						fun = x.X
+						continue
+					case *ast.IndexExpr:
+						fun = x.X
+						continue
+					case *ast.IndexListExpr:
+						fun = x.X
+						continue
+					case *ast.Ident:
+						key = x.Name
+					case *ast.SelectorExpr:
+						key = "." + x.Sel.Name
+					}
+					break
+				}
+				if _, done := marked[key]; key != "" && !done {
+					if callees, ok := byKey[key]; ok {
+						marked[key] = it.origin
+						for _, c := range callees {
+							work = append(work, item{c, it.origin})
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	return marked
 }

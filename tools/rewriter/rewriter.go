@@ -188,7 +188,10 @@ type pkg struct {
 	keep      []string                 // expressions whose address the keep-alive table holds
 	keepFile  *file                    // file that receives the keep-alive table
 	genTypes  map[string]int           // index into man.Types
-	noescFile *file                    // file declaring the noescape helper
+	noescFile *file
+	// nosplitCallees: functions a //go:nosplit function calls (see
+	// nosplitCallees), mapped to that function's name.
+	nosplitCallees map[string]string // file declaring the noescape helper
 }
 
 // file is one file being rewritten.
@@ -291,6 +294,7 @@ func (p *pkg) prepare() {
 	p.prefix = choosePrefix(base, idents)
 	p.man.Prefix = p.prefix
 	p.keepFile = p.files[len(p.files)-1]
+	p.nosplitCallees = nosplitCallees(p.files)
 }
 
 // hasDotImport reports whether f has an import declaration "import . path".
