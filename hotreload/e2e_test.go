@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/gohot/rules_go_hot/hotreload/internal/testutil"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/events"
+	"github.com/gohot/rules_go_hot/hotreload/internal/testutil"
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
 
@@ -51,7 +53,7 @@ func startSession(t *testing.T, flags ...string) *session {
 		t.Skip("hot programs need cgo, and there is no gcc")
 	}
 	s := &session{t: t, hot: hotreloadCommand(t), mod: t.TempDir(), events: make(chan events.Event, 100)}
-	copyTree(t, "../examples/visits", s.mod)
+	testutil.CopyTree(t, "../examples/visits", s.mod)
 	args := append([]string{"run", "--events=json", "--state-dir", t.TempDir()}, flags...)
 	s.cmd = exec.Command(s.hot, append(args, ".", "--", "-addr", "127.0.0.1:0")...)
 	s.cmd.Dir = s.mod
@@ -170,27 +172,6 @@ func (s *session) edit(file, old, new string) {
 func (s *session) run(args ...string) (string, error) {
 	out, err := exec.Command(s.hot, args...).CombinedOutput()
 	return string(out), err
-}
-
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestLiveReload drives the whole loop for real: hotreload run builds the

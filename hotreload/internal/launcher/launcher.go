@@ -17,7 +17,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -292,13 +291,9 @@ func (r *run) watchDirs() []string {
 	return dirs
 }
 
-var patchMu sync.Mutex
-
 // change builds and applies a patch for a batch of changed files. It
 // returns exited=true (with the code) if the program ended meanwhile.
 func (r *run) change(files []string) (int, bool) {
-	patchMu.Lock()
-	defer patchMu.Unlock()
 	start := time.Now()
 	rel := make([]string, len(files))
 	for i, f := range files {

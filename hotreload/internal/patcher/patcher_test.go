@@ -2,6 +2,7 @@ package patcher
 
 import (
 	"bufio"
+	"github.com/gohot/rules_go_hot/hotreload/internal/testutil"
 	"io"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
+	"github.com/gohot/rules_go_hot/hotreload/internal/testutil"
 )
 
 // hotreloadBinary builds the hotreload command once per test binary.
@@ -25,27 +27,6 @@ func hotreloadBinary(t *testing.T) string {
 		t.Fatalf("building hotreload: %v\n%s", err, out)
 	}
 	return bin
-}
-
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // host is a running test program.
@@ -89,7 +70,7 @@ func TestPatches(t *testing.T) {
 	}
 	wid := strings.TrimPrefix(strings.TrimSpace(string(out)), "hotreload gohot-")
 	mod := t.TempDir()
-	copyDir(t, "testdata/app", mod)
+	testutil.CopyTree(t, "testdata/app", mod)
 	env := append(os.Environ(), "CGO_ENABLED=1")
 	opts := kit.Options{Dir: mod, Env: env, Wrapper: hot, WrapperID: wid}
 	k, err := kit.Snapshot(t.TempDir(), ".", opts)
