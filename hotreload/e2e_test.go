@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/events"
-	"github.com/gohot/rules_go_hot/hotreload/internal/testutil"
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
 

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
-	"github.com/gohot/rules_go_hot/hotreload/internal/testutil"
 )
 
 // hotreloadBinary builds the hotreload command once per test binary.
