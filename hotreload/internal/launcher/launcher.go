@@ -95,18 +95,33 @@ func Run(opts Options) int {
 			r.emit(events.Event{Event: events.Exit, Package: r.kit.MainPackage, Code: &c})
 			return code
 		case s := <-sigs:
-			if r.proc != nil && r.proc.Process != nil {
-				r.proc.Process.Signal(s)
-			}
-			code := <-r.exited
-			c := code
-			r.emit(events.Event{Event: events.Exit, Package: r.kit.MainPackage, Code: &c})
+			code := r.interrupt(s, sigs)
+			r.emit(events.Event{Event: events.Exit, Package: r.kit.MainPackage, Code: &code})
 			return code
 		}
 	}
 }
 
 func (r *run) emit(e events.Event) { r.opts.Events.Emit(e) }
+
+// interrupt forwards a signal to the program and waits for it to exit. A
+// program may ignore the signal (one started in the background by a
+// non-interactive shell inherits SIGINT ignored): a second signal, or five
+// seconds, and it is killed.
+func (r *run) interrupt(s os.Signal, more <-chan os.Signal) int {
+	if r.proc == nil || r.proc.Process == nil {
+		return 1
+	}
+	r.proc.Process.Signal(s)
+	select {
+	case code := <-r.exited:
+		return code
+	case <-more:
+	case <-time.After(5 * time.Second):
+	}
+	r.proc.Process.Kill()
+	return <-r.exited
+}
 
 // start builds the base and starts the program.
 func (r *run) start() error {
