@@ -1,0 +1,3 @@
+module example.com/buildprog
+
+go 1.26.0
