@@ -63,6 +63,13 @@ type Package struct {
 	// ("" until the archives are recorded; none for unsafe).
 	Archive  string `json:"archive,omitempty"`
 	Standard bool   `json:"standard,omitempty"`
+	// Export is the package's export data, when it is not in Archive
+	// (rules_go writes it to a .x file of its own). Absolute, or relative
+	// to the kit directory.
+	Export string `json:"export,omitempty"`
+	// ImportMap is the path the package was compiled as (-p), when it is
+	// not its import path (Bazel's importmap, e.g. for vendored copies).
+	ImportMap string `json:"import_map,omitempty"`
 	// Main is true for packages of the main module: their sources are
 	// snapshotted under src/<import path>/, and they can be patched.
 	Main bool `json:"main,omitempty"`
@@ -205,6 +212,22 @@ func (k *Kit) hashPackage(p *Package, embeds []string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
+// SnapshotHash hashes a package as hashPackage does, from the snapshot of
+// its sources in the kit rather than from its directory.
+func (k *Kit) SnapshotHash(p *Package) (string, error) {
+	q := *p
+	q.Dir = k.SourceDir(p.ImportPath)
+	return k.hashPackage(&q, nil)
+}
+
+// LinkPath is the path a package's symbols are linked under.
+func (p *Package) LinkPath() string {
+	if p.ImportMap != "" {
+		return p.ImportMap
+	}
+	return p.ImportPath
+}
+
 // SourceDir is where the snapshot of a main-module package's sources is.
 func (k *Kit) SourceDir(importPath string) string {
 	return filepath.Join(k.Dir, "src", filepath.FromSlash(importPath))
@@ -320,13 +343,29 @@ func (k *Kit) ArchivePath(importPath string) string {
 	if !ok || p.Archive == "" {
 		return ""
 	}
+	if filepath.IsAbs(p.Archive) { // a kit that refers to a build system's outputs
+		return p.Archive
+	}
 	return filepath.Join(k.Dir, p.Archive)
 }
 
-// OpenArchive opens a package's archive, for go/importer: type checking
-// against exactly what the running program has.
+// ExportPath is the absolute path of the file holding a package's export
+// data (its archive, unless the build system keeps it apart), or "".
+func (k *Kit) ExportPath(importPath string) string {
+	p, ok := k.Packages[importPath]
+	if !ok || p.Export == "" {
+		return k.ArchivePath(importPath)
+	}
+	if filepath.IsAbs(p.Export) {
+		return p.Export
+	}
+	return filepath.Join(k.Dir, p.Export)
+}
+
+// OpenArchive opens a package's export data, for go/importer: type
+// checking against exactly what the running program has.
 func (k *Kit) OpenArchive(importPath string) (io.ReadCloser, error) {
-	a := k.ArchivePath(importPath)
+	a := k.ExportPath(importPath)
 	if a == "" {
 		return nil, fmt.Errorf("package %s is not part of the running program", importPath)
 	}

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gohot/rules_go_hot/hotreload/internal/bazelkit"
 	"github.com/gohot/rules_go_hot/hotreload/internal/events"
 	"github.com/gohot/rules_go_hot/hotreload/internal/gocmd"
 	"github.com/gohot/rules_go_hot/hotreload/internal/inject"
@@ -46,6 +47,9 @@ type Options struct {
 	// StateDir holds the binary, the kit and the patches; default: the
 	// user cache dir.
 	StateDir string
+	// Bazel, if set, runs a binary go_hot_binary built (`bazel run`):
+	// nothing is built, the kit is the one Bazel compiled.
+	Bazel *bazelkit.Options
 }
 
 // run is one launcher session.
@@ -58,6 +62,7 @@ type run struct {
 	kitReady chan struct{}
 	kitErr   error
 	builder  *patcher.Builder
+	bin      string // the hot binary
 	proc     *exec.Cmd
 	exited   chan int
 	socket   string
@@ -125,10 +130,53 @@ func (r *run) interrupt(s os.Signal, more <-chan os.Signal) int {
 
 // start builds the base and starts the program.
 func (r *run) start() error {
-	if err := r.buildBase(); err != nil {
+	load := r.buildBase
+	if r.opts.Bazel != nil {
+		load = r.loadBazel
+	}
+	if err := load(); err != nil {
 		return err
 	}
 	return r.launch()
+}
+
+// loadBazel takes the binary and the patch kit a go_hot_binary target
+// built: patches are built against that kit directly, with no Bazel
+// round trip.
+func (r *run) loadBazel() error {
+	if r.opts.RestartOnRude {
+		return fmt.Errorf("--restart-on-rude is not available under bazel run: rebuild with bazel (or use ibazel) after an edit that needs a restart")
+	}
+	start := time.Now()
+	opts := *r.opts.Bazel
+	if r.state == "" {
+		r.state = r.opts.StateDir
+		if r.state == "" {
+			base, err := os.UserCacheDir()
+			if err != nil {
+				base = os.TempDir()
+			}
+			sum := sha256.Sum256([]byte(opts.Workspace + "\n" + opts.Kit))
+			r.state = filepath.Join(base, "rules_go_hot", "bazel-run", hex.EncodeToString(sum[:6]))
+		}
+	}
+	os.RemoveAll(filepath.Join(r.state, "patches"))
+	if err := os.MkdirAll(filepath.Join(r.state, "patches"), 0o755); err != nil {
+		return err
+	}
+	opts.Dir = filepath.Join(r.state, "kit")
+	k, d, err := bazelkit.Load(opts)
+	if err != nil {
+		return err
+	}
+	r.kit = k
+	r.bin = filepath.Join(opts.Runfiles, filepath.FromSlash(d.Binary))
+	r.emit(events.Event{Event: events.Built, Package: k.MainPackage, Binary: r.bin})
+	r.builder = patcher.NewBuilder(k, filepath.Join(r.state, "patches"))
+	r.kitReady = make(chan struct{})
+	close(r.kitReady)
+	r.emit(events.Event{Event: events.Kit, BuildMS: ms(time.Since(start))})
+	return nil
 }
 
 type listed struct {
@@ -214,6 +262,7 @@ func (r *run) buildBase() error {
 		}
 		r.emit(events.Event{Event: events.Built, Package: pkg.ImportPath, Binary: bin, BuildMS: ms(time.Since(start))})
 		r.kit = k
+		r.bin = bin
 		r.builder = patcher.NewBuilder(k, filepath.Join(r.state, "patches"))
 		r.kitReady = make(chan struct{})
 		go r.recordKit(kopts, flags)
@@ -242,8 +291,7 @@ func (r *run) recordKit(kopts kit.Options, flags []string) {
 
 // launch starts the hot binary and waits for its agent's socket.
 func (r *run) launch() error {
-	bin := filepath.Join(r.state, "bin", filepath.Base(r.kit.MainPackage))
-	cmd := exec.Command(bin, r.opts.Args...)
+	cmd := exec.Command(r.bin, r.opts.Args...)
 	// The agent listens on its default socket, where `hotreload status`,
 	// `apply` and `revert` find it by pid.
 	cmd.Env = os.Environ()

@@ -20,14 +20,22 @@ func (b *Builder) compileAndLink(dir, id string, files []string, res *Result) er
 	k := b.Kit
 	pkgPath := "gohotpatch/" + id
 	cfg := filepath.Join(dir, "importcfg")
-	var lines []string
-	for path := range k.Packages {
+	// The compiler reads export data (a build system may keep it apart
+	// from the archive: rules_go's .x files); the linker reads archives.
+	var exports, lines, maps []string
+	for path, p := range k.Packages {
 		if a := k.ArchivePath(path); a != "" {
-			lines = append(lines, fmt.Sprintf("packagefile %s=%s", path, a))
+			lines = append(lines, fmt.Sprintf("packagefile %s=%s", p.LinkPath(), a))
+			exports = append(exports, fmt.Sprintf("packagefile %s=%s", p.LinkPath(), k.ExportPath(path)))
+			if p.LinkPath() != path {
+				maps = append(maps, fmt.Sprintf("importmap %s=%s", path, p.LinkPath()))
+			}
 		}
 	}
 	sort.Strings(lines)
-	if err := os.WriteFile(cfg, []byte("# import config\n"+strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+	sort.Strings(exports)
+	sort.Strings(maps)
+	if err := os.WriteFile(cfg, []byte("# import config\n"+strings.Join(append(maps, exports...), "\n")+"\n"), 0o644); err != nil {
 		return err
 	}
 	archive := filepath.Join(dir, "patch.a")

@@ -63,6 +63,11 @@ func toolName(path string) string {
 // Run runs the tool invocation args (tool path first), rewriting sources if
 // the tool is the compiler. It returns the process exit code.
 func Run(args []string, stdout, stderr io.Writer) int {
+	args, err := expandResponseFiles(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "gohot: %v\n", err)
+		return 2
+	}
 	switch toolName(args[0]) {
 	case "compile":
 	case "vet":
@@ -182,13 +187,20 @@ type compile struct {
 	race     bool
 	runtime  bool // -+: the runtime or a package it depends on
 	trimIdx  int  // index of the -trimpath value in args, or -1
+	trimEq   bool // the value is in the flag's own argument (-trimpath=v)
 	firstSrc int  // index of the first .go file in args
 }
 
 func parseCompile(args []string) (*compile, error) {
 	c := &compile{args: args, trimIdx: -1, firstSrc: len(args)}
 	// The tool lives in $GOROOT/pkg/tool/$GOOS_$GOARCH.
-	c.goroot = filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(args[0]))))
+	// The compiler records files under $GOROOT as "$GOROOT/...", GOROOT
+	// being its environment's if set (rules_go builds the standard library
+	// in a replica of the SDK and says so there), else where it lives.
+	c.goroot = os.Getenv("GOROOT")
+	if c.goroot == "" {
+		c.goroot = filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(args[0]))))
+	}
 	for i := len(args) - 1; i > 0 && strings.HasSuffix(args[i], ".go"); i-- {
 		c.firstSrc = i
 	}
@@ -207,6 +219,8 @@ func parseCompile(args []string) (*compile, error) {
 			c.pkg = a[len("-p="):]
 		case a == "-trimpath":
 			c.trimIdx = i + 1
+		case strings.HasPrefix(a, "-trimpath="): // rules_go's form
+			c.trimIdx, c.trimEq = i, true
 		case strings.HasPrefix(a, "-lang="):
 			c.lang = a[len("-lang="):]
 		case a == "-race" || a == "-race=true":
@@ -241,6 +255,9 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "gohot: %v\n", err)
 			return 2
 		}
+		if filepath.Base(s) == "_cgo_gotypes.go" {
+			b = sinkCgoLdflags(b)
+		}
 		files[i] = rewriter.File{Name: s, Src: b}
 	}
 	res, err := rewriter.Rewrite(rewriter.Config{ImportPath: c.pkg, Race: c.race, GoVersion: c.lang, NoEscape: c.runtime || isRuntimePackage(c.pkg) || noEscapeAll()}, files)
@@ -257,6 +274,9 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 	trim := ""
 	if c.trimIdx >= 0 {
 		trim = c.args[c.trimIdx]
+		if c.trimEq {
+			trim = trim[len("-trimpath="):]
+		}
 	}
 	st, err := stage(srcs, res, func(dir string) string { return c.recordedDir(dir, trim) })
 	if err != nil {
@@ -270,7 +290,9 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 	if trim != "" {
 		newTrim += ";" + trim
 	}
-	if c.trimIdx >= 0 {
+	if c.trimEq {
+		newArgs[c.trimIdx] = "-trimpath=" + newTrim
+	} else if c.trimIdx >= 0 {
 		newArgs[c.trimIdx] = newTrim
 	} else {
 		newArgs = append(newArgs[:c.firstSrc:c.firstSrc], append([]string{"-trimpath", newTrim}, newArgs[c.firstSrc:]...)...)
@@ -389,4 +411,65 @@ func lowerSlash(c byte) byte {
 		c = '/'
 	}
 	return c
+}
+
+// expandResponseFiles replaces an "@file" argument by the arguments the
+// file holds, one per line with "\\" and "\n" escaped, as the Go tools'
+// own flag parsing (objabi.Flagparse) reads them. rules_go's builder
+// passes long compile and link command lines that way.
+func expandResponseFiles(args []string) ([]string, error) {
+	var out []string
+	for i, a := range args {
+		if i == 0 || !strings.HasPrefix(a, "@") || len(a) == 1 {
+			out = append(out, a)
+			continue
+		}
+		b, err := os.ReadFile(a[1:])
+		if err != nil {
+			return nil, fmt.Errorf("reading response file: %v", err)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+			var u strings.Builder
+			for j := 0; j < len(line); j++ {
+				if line[j] == '\\' && j+1 < len(line) {
+					j++
+					if line[j] == 'n' {
+						u.WriteByte('\n')
+						continue
+					}
+				}
+				u.WriteByte(line[j])
+			}
+			out = append(out, u.String())
+		}
+	}
+	return out, nil
+}
+
+// sinkCgoLdflags moves cgo's //go:cgo_ldflag lines from the top of
+// _cgo_gotypes.go to its end. They carry the package's linker flags, which
+// differ between a program and a plugin (rules_go passes the C toolchain's
+// executable or shared-library options), so at the top their number would
+// shift every declaration of the file, and with it the package's export
+// data and the hash plugin.Open compares: a patch could not load. At the
+// end they shift nothing. The directives mean the same anywhere in the
+// file, and the file is generated: nobody sees its positions.
+func sinkCgoLdflags(src []byte) []byte {
+	lines := strings.SplitAfter(string(src), "\n")
+	var kept, flags []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "//go:cgo_ldflag ") {
+			flags = append(flags, l)
+		} else {
+			kept = append(kept, l)
+		}
+	}
+	if len(flags) == 0 {
+		return src
+	}
+	out := strings.Join(kept, "")
+	if !strings.HasSuffix(out, "\n") {
+		out += "\n"
+	}
+	return []byte(out + strings.Join(flags, ""))
 }

@@ -1,0 +1,111 @@
+package bazelkit
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
+)
+
+// A runfiles tree as go_hot_binary lays it out: the launcher's workspace
+// directory (ws) beside the external repositories.
+func TestLoad(t *testing.T) {
+	root := t.TempDir()
+	rf := filepath.Join(root, "runfiles", "ws")
+	workspace := filepath.Join(root, "workspace")
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exe, err := os.Executable() // any Go executable has a build ID
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, _ := os.ReadFile(exe)
+	write(filepath.Join(rf, "app/app_hot.hotbin_/app"), string(bin))
+	write(filepath.Join(rf, "../go_hot_sdk_tools/sdk.json"), `{"goroot": "/go", "tool_dir": "/go/pkg/tool/linux_amd64", "go_version": "go1.26.8", "platform": "linux_amd64"}`)
+	write(filepath.Join(rf, "../io_bazel_rules_go/stdlib_/pkg/linux_amd64_dynlink/runtime.a"), "!<arch>\n")
+	write(filepath.Join(rf, "../io_bazel_rules_go/stdlib_/pkg/linux_amd64_dynlink/net/http.a"), "!<arch>\n")
+	write(filepath.Join(rf, "app/app_hot.kit/src/main/main.go"), "package main // as built\n")
+	write(filepath.Join(rf, "app/app_hot.kit/src/main/zz_gohot_agent.go"), "package main\n")
+	write(filepath.Join(rf, "app/app_hot.kit/src/example.com/lib/lib.go"), "package lib // as built\n")
+	write(filepath.Join(workspace, "app/main.go"), "package main // edited since\n")
+	d := Description{
+		Format: Format, Label: "//app:app_hot", Workspace: "ws", Binary: "app/app_hot.hotbin_/app",
+		MainImportPath: "example.com/app", Stdlib: "../io_bazel_rules_go/stdlib_/pkg", SDK: "../go_hot_sdk_tools/sdk.json",
+		Packages: []Package{
+			{ImportPath: "example.com/app", ImportMap: "main", Label: "//app:app_hot.hotkit", Archive: "app/main.a", MainRepo: true, Main: true,
+				Srcs: []Src{
+					{Path: "app/main.go", Source: true, Snapshot: "app/app_hot.kit/src/main/main.go"},
+					{Path: "../rules_go_hot/rules/private/_inject/zz_gohot_agent.go", Source: true, Snapshot: "app/app_hot.kit/src/main/zz_gohot_agent.go"},
+				}},
+			{ImportPath: "example.com/lib", ImportMap: "example.com/lib", Label: "//lib", Archive: "lib/lib.a", MainRepo: true,
+				Srcs: []Src{{Path: "lib/lib.go", Source: true, Snapshot: "app/app_hot.kit/src/example.com/lib/lib.go"}, {Path: "lib/lib.h", Source: true}}},
+			{ImportPath: "example.com/gen", ImportMap: "example.com/gen", Label: "//gen", Archive: "gen/gen.a", MainRepo: true,
+				Srcs: []Src{{Path: "bazel-out/k8/bin/gen/gen.go"}}},
+			{ImportPath: "github.com/x/y", ImportMap: "example.com/vendor/github.com/x/y", Label: "@com_github_x_y//:y", Archive: "../com_github_x_y/y.a",
+				Srcs: []Src{{Path: "../com_github_x_y/y.go", Source: true}}},
+			{ImportPath: "github.com/gohot/rules_go_hot/runtime/agent", ImportMap: "github.com/gohot/rules_go_hot/runtime/agent", Label: "//runtime/agent", Archive: "runtime/agent/agent.a", MainRepo: true,
+				Srcs: []Src{{Path: "runtime/agent/agent.go", Source: true, Snapshot: "x/agent.go"}}},
+		},
+	}
+	b, _ := json.Marshal(d)
+	write(filepath.Join(rf, "app/app_hot.kit/kit.json"), string(b))
+
+	k, _, err := Load(Options{Kit: filepath.Join(rf, "app/app_hot.kit/kit.json"), Runfiles: rf, Workspace: workspace, Dir: filepath.Join(root, "kit")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.MainPackage != "example.com/app" || k.GOROOT != "/go" || k.GoVersion != "go1.26.8" || k.BuildID == "" {
+		t.Errorf("kit %+v", k)
+	}
+	if a := k.ArchivePath("net/http"); a != filepath.Join(root, "runfiles/io_bazel_rules_go/stdlib_/pkg/linux_amd64_dynlink/net/http.a") || !k.Packages["net/http"].Standard {
+		t.Errorf("net/http archive %q", a)
+	}
+	app := k.Packages["example.com/app"]
+	if !app.Main || app.Name != "main" || app.Archive != "" || app.Dir != filepath.Join(workspace, "app") || !slices.Equal(app.Files, []string{"main.go"}) || app.Hash == "" {
+		t.Errorf("main package %+v", app)
+	}
+	// The patcher diffs against the sources as built, not as they are now.
+	if src, _ := os.ReadFile(filepath.Join(k.SourceDir("example.com/app"), "main.go")); !strings.Contains(string(src), "as built") {
+		t.Errorf("snapshot of main.go: %q", src)
+	}
+	if lib := k.Packages["example.com/lib"]; !lib.Main || lib.Name != "" || lib.Dir != filepath.Join(workspace, "lib") || lib.LinkPath() != "example.com/lib" {
+		t.Errorf("lib %+v", lib)
+	}
+	for _, path := range []string{"example.com/gen", "github.com/x/y", "github.com/gohot/rules_go_hot/runtime/agent"} {
+		if p := k.Packages[path]; p == nil || p.Main || p.Archive == "" {
+			t.Errorf("%s: %+v, want a non-patchable package with its archive", path, p)
+		}
+	}
+	if y := k.Packages["github.com/x/y"]; y.LinkPath() != "example.com/vendor/github.com/x/y" {
+		t.Errorf("importmap of github.com/x/y: %q", y.LinkPath())
+	}
+	saved, err := kit.Load(filepath.Join(root, "kit"))
+	if err != nil || saved.MainPackage != k.MainPackage {
+		t.Errorf("kit.json saved: %v", err)
+	}
+
+	// Stale or foreign descriptions are refused with the reason.
+	d.Format = 99
+	b, _ = json.Marshal(d)
+	write(filepath.Join(rf, "bad.json"), string(b))
+	if _, _, err := Load(Options{Kit: filepath.Join(rf, "bad.json"), Runfiles: rf, Workspace: workspace, Dir: filepath.Join(root, "kit2")}); err == nil || !strings.Contains(err.Error(), "kit format 99") {
+		t.Errorf("format 99: %v", err)
+	}
+	d.Format, d.Stdlib = Format, "nowhere"
+	b, _ = json.Marshal(d)
+	write(filepath.Join(rf, "bad.json"), string(b))
+	if _, _, err := Load(Options{Kit: filepath.Join(rf, "bad.json"), Runfiles: rf, Workspace: workspace, Dir: filepath.Join(root, "kit2")}); err == nil || !strings.Contains(err.Error(), "standard library") {
+		t.Errorf("no stdlib: %v", err)
+	}
+}
