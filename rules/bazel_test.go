@@ -392,3 +392,35 @@ func TestBazelRunLiveReload(t *testing.T) {
 	r.expect("/hit?page=home", "page home: 32 hits")
 	r.expect("/me?sid="+sid, "user ann, 3 visits")
 }
+
+// TestHotSDKBuildsHotreload: without a prebuilt tool, the hot SDK's
+// repository rule builds hotreload from this repository with the user's Go
+// (what users get), and it is the very binary the other tests use.
+func TestHotSDKBuildsHotreload(t *testing.T) {
+	e := bazelEnv(t)
+	ws := e.workspace(t, "fetch", "WORKSPACE.hot", true)
+	cmd := e.bazel(ws, "fetch", "@go_hot_sdk_tools//:all")
+	var env []string
+	for _, kv := range cmd.Env {
+		if !strings.HasPrefix(kv, "RULES_GO_HOT_HOTRELOAD=") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("bazel fetch: %v\n%s", err, tail(string(out), 40))
+	}
+	base := strings.TrimSpace(e.mustBazel(t, ws, "info", "output_base"))
+	built := filepath.Join(base, "external/go_hot_sdk_tools/hotreload")
+	if got, want := sha(t, built), sha(t, e.hotreload); got != want {
+		t.Errorf("the repository rule's hotreload (%s) differs from `go build -trimpath ./hotreload` (%s)", got, want)
+	}
+	// The mirror's compiler is the wrapper, and the rest is the real SDK.
+	script, err := os.ReadFile(filepath.Join(base, "external/go_hot_sdk_tools/goroot/pkg/tool/linux_amd64/compile"))
+	if err != nil || !strings.Contains(string(script), `exec "$d/gohot-hotreload"`) {
+		t.Errorf("hot SDK compile script: %v\n%s", err, script)
+	}
+	if fi, err := os.Lstat(filepath.Join(base, "external/go_hot_sdk_tools/goroot/pkg/tool/linux_amd64/link")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the hot SDK's link should be the real one (a symlink): %v", err)
+	}
+}

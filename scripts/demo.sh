@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# The main demo: live reload of a running HTTP service with its state intact.
+# The main demo: `bazel run //examples/visits:visits_hot`, live reload of a
+# running HTTP service with its state intact.
 #
-# Builds the hotreload tool, runs a copy of examples/visits under
-# `hotreload run`, builds some state over HTTP, then edits the service's
-# code the way you would in an editor and shows the running process serving
-# the new code with its counters and sessions intact; then a rude edit
-# (refused, old code keeps serving) and a revert.
+# Sets up Bazel offline (tools/bazel/setup.sh: Bazel 4.2.3 from apt, rules_go
+# and Gazelle from the Go module proxy), runs the example service under
+# `bazel run`, builds some state over HTTP, then edits the service's code the
+# way an editor saves and shows the running process serving the new code with
+# its counters and sessions intact; then a rude edit (refused, the old code
+# keeps serving). The edited files are restored on exit.
 #
-# Needs Go 1.26; installs gcc and curl with apt if missing. The first run
-# builds the instrumented standard library twice (the program, and the
-# -dynlink archives patches link with): a few minutes on a small machine,
-# with progress. Later runs take seconds.
+# Needs Go 1.26 and apt. The first run compiles the instrumented standard
+# library twice (the program, and the -dynlink archives patches link with):
+# several minutes on a small machine, with Bazel's progress. Later runs take
+# seconds. `scripts/demo-go.sh` is the same demo without Bazel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -24,32 +26,46 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v go >/dev/null || { echo "[demo] Go 1.26 is required (https://go.dev/dl/)" >&2; exit 1; }
 
-bin=$root/.cache/bin
-mkdir -p "$bin"
-echo "[demo] building the hotreload tool"
-go build -o "$bin/hotreload" ./hotreload
+echo "[demo] Bazel setup (tools/bazel/setup.sh)"
+bash tools/bazel/setup.sh --link .
+# shellcheck disable=SC1091
+. "${RULES_GO_HOT_BAZEL_ROOT:-$HOME/.cache/rules_go_hot/bazel}/env.sh"
+bazel() { command bazel --output_user_root="$RULES_GO_HOT_BAZEL_ROOT/output_user_root" "$@"; }
+
+# hotreload for the hot SDK, named by its content (the same one the tests
+# use: a warm cache is shared). Without RULES_GO_HOT_HOTRELOAD the hot SDK's
+# repository rule builds it itself, as it does for users.
+mkdir -p "$RULES_GO_HOT_BAZEL_ROOT/hotreload"
+tmp=$RULES_GO_HOT_BAZEL_ROOT/hotreload/build-$$
+go build -trimpath -o "$tmp" ./hotreload
+RULES_GO_HOT_HOTRELOAD=$RULES_GO_HOT_BAZEL_ROOT/hotreload/hotreload-$(sha256sum "$tmp" | cut -c1-12)
+mv "$tmp" "$RULES_GO_HOT_HOTRELOAD"
+export RULES_GO_HOT_HOTRELOAD
 
 work=$(mktemp -d)
 log=$work/hotreload.log
-cp -r examples/visits "$work/visits"
-cd "$work/visits"
+cp examples/visits/main.go examples/visits/store/store.go "$work/"
 cleanup() {
-	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "${pid:-}" ] && kill -INT "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	cp "$work/main.go" examples/visits/main.go
+	cp "$work/store.go" examples/visits/store/store.go
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-echo "[demo] hotreload run examples/visits (a copy in $work)"
-"$bin/hotreload" run . -- -addr 127.0.0.1:0 >"$work/out.log" 2>"$log" &
+echo "[demo] bazel build //examples/visits:visits_hot (cold: several minutes)"
+bazel build //examples/visits:visits_hot
+echo "[demo] bazel run //examples/visits:visits_hot"
+bazel run //examples/visits:visits_hot -- -addr 127.0.0.1:0 >"$work/out.log" 2>"$log" &
 pid=$!
 
 wait_for() { # pattern file [timeout seconds]
 	local t=${3:-900} shown=0
 	for ((i = 0; i < t * 5; i++)); do
 		grep -q -- "$1" "$2" && return 0
-		kill -0 "$pid" 2>/dev/null || { cat "$log"; echo "[demo] hotreload run stopped" >&2; exit 1; }
-		local n; n=$(wc -l <"$log")
-		if [ "$n" -gt "$shown" ]; then sed -n "$((shown + 1)),${n}p" "$log"; shown=$n; fi
+		kill -0 "$pid" 2>/dev/null || { cat "$log"; echo "[demo] bazel run stopped" >&2; exit 1; }
+		local n; n=$(grep -c '^hotreload' "$log" || true)
+		if [ "$n" -gt "$shown" ]; then grep '^hotreload\|^    ' "$log" | sed -n "$((shown + 1)),\$p"; shown=$n; fi
 		sleep 0.2
 	done
 	echo "[demo] timed out waiting for: $1" >&2; exit 1
@@ -59,7 +75,6 @@ show_since() { sed -n "$(($1 + 1)),\$p" "$log"; }
 
 wait_for "listening on" "$work/out.log"
 addr=$(grep -o '127.0.0.1:[0-9]*' "$work/out.log" | head -1)
-wait_for "patch kit ready" "$log"
 get() { echo "  GET $1 -> $(curl -s "http://$addr$1")"; }
 
 echo
@@ -69,36 +84,29 @@ sid=$(curl -s "http://$addr/login?user=ann"); echo "  GET /login?user=ann -> $si
 get "/me?sid=$sid"
 
 echo
-echo "[demo] edit store/store.go: (*counter).add counts 10 per hit, and save"
+echo "[demo] edit examples/visits/store/store.go: (*counter).add counts 10 per hit, and save"
 n=$(lines)
-sed -i 's/\tc.hits\[page\]++/\tc.hits[page] += 10/' store/store.go
+sed -i 's/\tc.hits\[page\]++/\tc.hits[page] += 10/' examples/visits/store/store.go
 wait_for "patched" "$log" 120 >/dev/null; show_since "$n"
 get "/hit?page=home"
 get "/me?sid=$sid"
 echo "  (new code; the counter and the session survived)"
 
 echo
-echo "[demo] edit main.go: the /health handler of package main"
+echo "[demo] edit examples/visits/main.go: the /health handler of package main"
 n=$(lines)
-sed -i 's/fmt.Fprintln(w, "ok")/fmt.Fprintln(w, "ok, and patched live")/' main.go
+sed -i 's/fmt.Fprintln(w, "ok")/fmt.Fprintln(w, "ok, and patched live")/' examples/visits/main.go
 wait_for "gen 2" "$log" 120 >/dev/null; show_since "$n"
 get "/health"
 
 echo
 echo "[demo] a rude edit: add a field to the counter struct"
 n=$(lines)
-sed -i 's/^\ttotal int$/\ttotal int\n\tlast  string/' store/store.go
+sed -i 's/^\ttotal int$/\ttotal int\n\tlast  string/' examples/visits/store/store.go
 wait_for "refused" "$log" 120 >/dev/null; show_since "$n"
 get "/hit?page=home"
 echo "  (refused: the process keeps serving its last good code)"
-sed -i '/^\tlast  string$/d' store/store.go
 
 echo
-echo "[demo] hotreload status, then revert to the original code"
-sleep 1
-"$bin/hotreload" status --pid "$(pgrep -P "$pid" visits | head -1)" || true
-"$bin/hotreload" revert --pid "$(pgrep -P "$pid" visits | head -1)" 0
-get "/hit?page=home"
-get "/health"
-echo
-echo "[demo] done. Try it yourself: cd examples/visits && $bin/hotreload run ."
+echo "[demo] done (the edits are undone). Try it yourself:"
+echo "  . $RULES_GO_HOT_BAZEL_ROOT/env.sh && bazel --output_user_root=$RULES_GO_HOT_BAZEL_ROOT/output_user_root run //examples/visits:visits_hot"

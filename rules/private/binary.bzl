@@ -200,10 +200,14 @@ def go_hot_binary(name, visibility = None, tags = None, testonly = None, **kwarg
     srcs = kwargs.pop("srcs", [])
     deps = kwargs.pop("deps", [])
     hidden = name + ".hotbin"
+    gc_linkopts = kwargs.pop("gc_linkopts", [])
     go_binary(
         name = hidden,
         srcs = srcs + [Label("//rules/private:_inject/zz_gohot_agent.go")],
         deps = deps + [Label("//runtime/agent")],
+        # External linking, as plugins are linked: the hot SDK leaves out the dynamic imports
+        # cgo records for internal linking (they differ between a program and a plugin build).
+        gc_linkopts = gc_linkopts + ["-linkmode", "external"],
         tags = ["manual"],
         visibility = ["//visibility:private"],
         testonly = testonly,
@@ -217,6 +221,7 @@ def go_hot_binary(name, visibility = None, tags = None, testonly = None, **kwarg
         srcs = srcs + [Label("//rules/private:_inject/zz_gohot_agent.go")],
         deps = deps + [Label("//runtime/agent")],
         linkmode = "plugin",
+        gc_linkopts = gc_linkopts,
         tags = ["manual"],
         visibility = ["//visibility:private"],
         testonly = testonly,

@@ -30,7 +30,7 @@ _COMPILE = """\
 # caches never mix hot and plain objects.
 d=$(dirname "$0")
 case $d in /*) ;; *) d=$PWD/$d ;; esac
-exec "$d/gohot-hotreload" "{real}" "$@"
+GOHOT_SDK=bazel exec "$d/gohot-hotreload" "{real}" "$@"
 """
 
 def _execute(ctx, args, what, env = {}, quiet = True):

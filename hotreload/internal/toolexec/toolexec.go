@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -39,6 +40,10 @@ const ProgressEnv = "GOHOT_PROGRESS"
 // arguments that the original did not. It is part of the version marker,
 // so the build cache keeps the two kinds of objects apart.
 const NoEscapeEnv = "GOHOT_NOESCAPE"
+
+// SDKEnv names the front end running the wrapper: "bazel" when it is the
+// compiler of rules_go_hot's hot Go SDK (set by its compile script).
+const SDKEnv = "GOHOT_SDK"
 
 func noEscapeAll() bool { return NoEscape || os.Getenv(NoEscapeEnv) == "1" }
 
@@ -255,15 +260,21 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "gohot: %v\n", err)
 			return 2
 		}
-		if filepath.Base(s) == "_cgo_gotypes.go" {
-			b = sinkCgoLdflags(b)
-		}
 		files[i] = rewriter.File{Name: s, Src: b}
 	}
 	res, err := rewriter.Rewrite(rewriter.Config{ImportPath: c.pkg, Race: c.race, GoVersion: c.lang, NoEscape: c.runtime || isRuntimePackage(c.pkg) || noEscapeAll()}, files)
 	if err != nil {
 		// Let the compiler report the syntax error in its usual form.
 		return run(c.args, nil, stdout, stderr)
+	}
+	for i, f := range res.Files {
+		if base := filepath.Base(f.Name); strings.HasPrefix(base, "_cgo_") {
+			src := f.Src
+			if os.Getenv(SDKEnv) == "bazel" {
+				src = canonicalCgoDirectives(base, src, os.Getenv("CGO_LDFLAGS"))
+			}
+			res.Files[i].Src = sinkCgoDirectives(src)
+		}
 	}
 
 	// Each rewritten file keeps its base name, in a temporary directory of
@@ -283,7 +294,11 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gohot: %v\n", err)
 		return 2
 	}
-	defer os.RemoveAll(st.tmp)
+	if os.Getenv("GOHOT_KEEP_WORK") == "" { // debugging: keep the rewritten sources
+		defer os.RemoveAll(st.tmp)
+	} else {
+		fmt.Fprintf(stderr, "gohot: kept %s\n", st.tmp)
+	}
 	newArgs := append([]string(nil), c.args...)
 	copy(newArgs[c.firstSrc:], st.paths)
 	newTrim := strings.Join(st.rules, ";")
@@ -446,30 +461,73 @@ func expandResponseFiles(args []string) ([]string, error) {
 	return out, nil
 }
 
-// sinkCgoLdflags moves cgo's //go:cgo_ldflag lines from the top of
-// _cgo_gotypes.go to its end. They carry the package's linker flags, which
+// sinkCgoDirectives moves the linker directive lines (//go:cgo_ldflag,
+// //go:cgo_import_dynamic, //go:cgo_dynamic_linker) of a file cgo
+// generated (_cgo_gotypes.go, _cgo_import.go) to its end, after the
+// rewriter's generated code (whose //line directive's own position is in
+// the export data too). They carry the
+// package's linker flags and the dynamic symbols its C code imports, which
 // differ between a program and a plugin (rules_go passes the C toolchain's
-// executable or shared-library options), so at the top their number would
-// shift every declaration of the file, and with it the package's export
-// data and the hash plugin.Open compares: a patch could not load. At the
-// end they shift nothing. The directives mean the same anywhere in the
-// file, and the file is generated: nobody sees its positions.
-func sinkCgoLdflags(src []byte) []byte {
+// executable or shared-library options, and the symbols follow), so at the
+// top their number would shift every declaration of the package's
+// generated code, and with it the package's export data and the hash
+// plugin.Open compares: a patch could not load. At the end they shift
+// nothing. These directives mean the same anywhere in the file (unlike
+// //go:cgo_unsafe_args, which belongs to the function below it), and the
+// files are generated: nobody sees their positions.
+func sinkCgoDirectives(src []byte) []byte {
 	lines := strings.SplitAfter(string(src), "\n")
-	var kept, flags []string
+	var kept, directives []string
 	for _, l := range lines {
-		if strings.HasPrefix(l, "//go:cgo_ldflag ") {
-			flags = append(flags, l)
+		if strings.HasPrefix(l, "//go:cgo_ldflag ") || strings.HasPrefix(l, "//go:cgo_import_dynamic ") || strings.HasPrefix(l, "//go:cgo_dynamic_linker ") {
+			if !strings.HasSuffix(l, "\n") {
+				l += "\n"
+			}
+			directives = append(directives, l)
 		} else {
 			kept = append(kept, l)
 		}
 	}
-	if len(flags) == 0 {
+	if len(directives) == 0 {
 		return src
 	}
 	out := strings.Join(kept, "")
 	if !strings.HasSuffix(out, "\n") {
 		out += "\n"
 	}
-	return []byte(out + strings.Join(flags, ""))
+	return []byte(out + strings.Join(directives, ""))
+}
+
+// canonicalCgoDirectives makes the linker directives of a cgo-generated
+// file the same whether the package is built for a program or for a
+// plugin, under rules_go: the directives are part of the package's export
+// data, whose hash plugin.Open compares, and rules_go builds the two with
+// different C linker options (the C toolchain's executable or shared
+// library ones, in CGO_LDFLAGS). So it drops
+//   - the //go:cgo_ldflag lines that repeat a CGO_LDFLAGS flag: the C
+//     toolchain's options, which rules_go passes to the final link
+//     anyway (-extldflags); the package's own #cgo LDFLAGS stay;
+//   - the dynamic imports of _cgo_import.go (//go:cgo_import_dynamic,
+//     //go:cgo_dynamic_linker), which only internal linking uses: hot
+//     programs and plugins are always linked externally.
+func canonicalCgoDirectives(base string, src []byte, cgoLDFLAGS string) []byte {
+	toolchain := map[string]bool{}
+	for _, f := range strings.Fields(cgoLDFLAGS) {
+		toolchain[f] = true
+	}
+	lines := strings.SplitAfter(string(src), "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		t := strings.TrimRight(l, "\n")
+		switch {
+		case strings.HasPrefix(t, "//go:cgo_ldflag "):
+			if v, err := strconv.Unquote(strings.TrimPrefix(t, "//go:cgo_ldflag ")); err == nil && toolchain[v] {
+				continue
+			}
+		case base == "_cgo_import.go" && (strings.HasPrefix(t, "//go:cgo_import_dynamic ") || strings.HasPrefix(t, "//go:cgo_dynamic_linker ")):
+			continue
+		}
+		out = append(out, l)
+	}
+	return []byte(strings.Join(out, ""))
 }
