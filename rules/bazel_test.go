@@ -391,6 +391,20 @@ func TestBazelRunLiveReload(t *testing.T) {
 	}
 	r.expect("/hit?page=home", "page home: 32 hits")
 	r.expect("/me?sid="+sid, "user ann, 3 visits")
+
+	// Every edit undone: the original code again, by a patch that resets
+	// both functions; the state stays.
+	r.edit("examples/visits/store/store.go", "c.total += page", "c.total++")
+	r.edit("examples/visits/store/store.go", "\tc.hits[page] += 10\n", "\tc.hits[page]++\n")
+	r.edit("examples/visits/main.go", `fmt.Fprintln(w, "ok, patched")`, `fmt.Fprintln(w, "ok")`)
+	for {
+		ev := r.wait("applied", 5*time.Minute)
+		if len(ev.Functions) == 2 && r.get("/health") == "ok" {
+			break
+		}
+	}
+	r.expect("/hit?page=home", "page home: 33 hits")
+	r.expect("/me?sid="+sid, "user ann, 4 visits")
 }
 
 // TestHotSDKBuildsHotreload: without a prebuilt tool, the hot SDK's

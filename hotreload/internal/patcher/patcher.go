@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/build"
+	"go/format"
 	"go/importer"
 	"go/parser"
 	"go/scanner"
@@ -30,6 +31,7 @@ import (
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/tools/rewriter"
+	"golang.org/x/tools/go/ast/astutil"
 )
 
 // Builder builds patches against one kit. Patches are cumulative: each
@@ -474,8 +476,12 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 		fmt.Fprintf(&tab, "\t%q,\n", n)
 	}
 	tab.WriteString("}\n")
+	table, err := pruneImports(tab.String())
+	if err != nil {
+		return nil, err
+	}
 	name := filepath.Join(dir, "zz_gohot_table.go")
-	if err := os.WriteFile(name, []byte(tab.String()), 0o644); err != nil {
+	if err := os.WriteFile(name, table, 0o644); err != nil {
 		return nil, err
 	}
 	g.files = append(g.files, name)
@@ -490,6 +496,38 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 	}
 	g.key = hex.EncodeToString(h.Sum(nil))
 	return g, nil
+}
+
+// pruneImports drops the imports a generated file does not use: a reset
+// slot of package main carries the imports of the code that last set it,
+// not only those of its type.
+func pruneImports(src string) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "zz_gohot_table.go", src, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("generated table does not parse: %v", err)
+	}
+	var unused []*ast.ImportSpec
+	for _, imp := range f.Imports {
+		if (imp.Name == nil || imp.Name.Name != "_") && !astutil.UsesImport(f, strings.Trim(imp.Path.Value, `"`)) {
+			unused = append(unused, imp)
+		}
+	}
+	for _, imp := range unused {
+		astutil.DeleteNamedImport(fset, f, nameOf(imp), strings.Trim(imp.Path.Value, `"`))
+	}
+	var buf bytes.Buffer
+	if err := format.Node(&buf, fset, f); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func nameOf(imp *ast.ImportSpec) string {
+	if imp.Name != nil {
+		return imp.Name.Name
+	}
+	return ""
 }
 
 // slotExpr spells the address of a slot in the table file.
