@@ -26,6 +26,12 @@ Usage:
   hotreload run [--events=human|json] [--restart-on-rude] [-tags t] <package> [-- args]
         build the program hot, run it, and patch it live on every save of
         a .go file of its module: edits apply with its state intact.
+  hotreload kit --bazel-kit kit.exec.json -o DIR
+        write a go_hot_binary's patch kit as one directory, to archive
+        (Bazel runs it for the target's patch_kit output group).
+  hotreload patch --kit BASE_KIT_DIR --bazel-kit kit.exec.json -o patch.so
+        build a patch for the binary of a base kit from a newer build's
+        sources, or say why it would not load (go_hot_patch runs it).
   hotreload status [--pid N | --socket S] [--json]
         list a running hot program's generations and patched functions.
   hotreload apply [--pid N | --socket S] <patch.so>
@@ -74,6 +80,10 @@ func runCLI(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "run":
 		return runCmd(self, args[1:], stdout, stderr)
+	case "kit":
+		return kitCmd(args[1:], stdout, stderr)
+	case "patch":
+		return patchCmd(args[1:], stdout, stderr)
 	case "status", "apply", "revert":
 		return control(args[0], args[1:], stdout, stderr)
 	case "version":

@@ -98,6 +98,13 @@ func newEnv(root string) (*env, error) {
 func (e *env) workspace(t *testing.T, name, workspaceTemplate string, hot bool) string {
 	t.Helper()
 	ws := filepath.Join(e.root, "e2e", name)
+	e.layout(t, ws, workspaceTemplate, hot)
+	return ws
+}
+
+// layout writes the example workspace into ws.
+func (e *env) layout(t *testing.T, ws, workspaceTemplate string, hot bool) {
+	t.Helper()
 	if err := os.RemoveAll(filepath.Join(ws, "examples")); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +128,6 @@ func (e *env) workspace(t *testing.T, name, workspaceTemplate string, hot bool) 
 		}
 		write(t, filepath.Join(ws, "examples/visits", f), string(b))
 	}
-	return ws
 }
 
 // withoutHotTargets removes rules_go_hot's load and go_hot_binary targets
@@ -238,6 +244,13 @@ func (e *env) bazelRun(t *testing.T, ws, target string) *run {
 	r := &run{t: t, ws: ws, events: make(chan event, 100)}
 	r.cmd = e.bazel(ws, "run", target, "--", "-addr", "127.0.0.1:0")
 	r.cmd.Env = append(r.cmd.Env, "HOTRELOAD_EVENTS=json")
+	r.start(t)
+	return r
+}
+
+// start runs r.cmd, collects its events and waits for the program.
+func (r *run) start(t *testing.T) {
+	t.Helper()
 	stderr, _ := r.cmd.StderrPipe()
 	stdout, _ := r.cmd.StdoutPipe()
 	if err := r.cmd.Start(); err != nil {
@@ -283,7 +296,6 @@ func (e *env) bazelRun(t *testing.T, ws, target string) *run {
 	case <-time.After(time.Minute):
 		t.Fatal("the program did not say where it listens")
 	}
-	return r
 }
 
 func (r *run) wait(kind string, timeout time.Duration) event {

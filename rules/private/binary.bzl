@@ -59,6 +59,52 @@ exec "$R/{hotreload}" run --bazel-kit "$R/{kit}" --bazel-runfiles "$R" -- "$@"
 def _main_repo(label):
     return label.workspace_name == ""
 
+def _short_path(f):
+    return f.short_path
+
+def _exec_path(f):
+    return f.path
+
+GoHotBinaryInfo = provider(
+    doc = "A go_hot_binary's patch kit, as build actions see it (go_hot_patch).",
+    fields = {
+        "kit_exec": "File: the kit description, with execution-root paths",
+        "inputs": "depset of File: everything the description names (archives, stdlib, sources, binary)",
+        "label": "the go_hot_binary's label",
+    },
+)
+
+def _describe(ctx, path, exe, main, packages, std, snapshot_of):
+    """The kit description (see hotreload/internal/bazelkit), paths spelled by `path`."""
+    pkgs = []
+    for d in packages:
+        srcs = []
+        for f in d.srcs:
+            entry = {"path": path(f), "source": f.is_source}
+            if f in snapshot_of:
+                entry["snapshot"] = path(snapshot_of[f])
+            srcs.append(entry)
+        pkgs.append({
+            "importpath": d.importpath,
+            "importmap": d.importmap,
+            "label": str(d.label),
+            "archive": path(d.file),
+            "export": path(d.export_file) if getattr(d, "export_file", None) else "",
+            "srcs": srcs,
+            "main_repo": _main_repo(d.label),
+            "main": d.importmap == main.importmap,
+        })
+    return json.encode({
+        "format": 1,
+        "label": str(ctx.label),
+        "workspace": ctx.workspace_name,
+        "binary": path(exe),
+        "main_importpath": main.importpath,
+        "stdlib": path(std.root_file),
+        "sdk": path(ctx.file._sdk_json),
+        "packages": pkgs,
+    }) + "\n"
+
 def _go_hot_binary_impl(ctx):
     binary = ctx.attr.binary[0]
     exe = binary[DefaultInfo].files_to_run.executable
@@ -66,58 +112,39 @@ def _go_hot_binary_impl(ctx):
     std = ctx.attr._stdlib[0][GoStdLib]
     std_libs = std.libs if type(std.libs) == "depset" else depset(std.libs)
     main = kit_archive.data
+    packages = kit_archive.transitive.to_list()
 
     # Snapshot of the patchable packages' sources (those of this workspace) as they were built:
     # patches are diffed against it, whatever the files on disk say later.
-    packages = []
-    snapshot = []
-    copies = []
-    for d in kit_archive.transitive.to_list():
-        srcs = []
-        patchable = _main_repo(d.label)
+    snapshot_of = {}
+    sources = []
+    for d in packages:
+        if not _main_repo(d.label):
+            continue
         for f in d.srcs:
-            entry = {"path": f.short_path, "source": f.is_source}
-            if patchable and f.is_source and f.extension == "go":
-                copy = ctx.actions.declare_file("{}.kit/src/{}/{}".format(ctx.label.name, d.importmap, f.basename))
-                copies.append((f, copy))
-                entry["snapshot"] = copy.short_path
-            srcs.append(entry)
-        packages.append({
-            "importpath": d.importpath,
-            "importmap": d.importmap,
-            "label": str(d.label),
-            "archive": d.file.short_path,
-            "export": d.export_file.short_path if getattr(d, "export_file", None) else "",
-            "srcs": srcs,
-            "main_repo": patchable,
-            "main": d.importmap == main.importmap,
-        })
-    if copies:
+            if f.is_source and f.extension == "go":
+                snapshot_of[f] = ctx.actions.declare_file("{}.kit/src/{}/{}".format(ctx.label.name, d.importmap, f.basename))
+                sources.append(f)
+    snapshot = [snapshot_of[f] for f in sources]
+    if sources:
         args = ctx.actions.args()
-        for src, dst in copies:
-            args.add(src)
-            args.add(dst)
+        for f in sources:
+            args.add(f)
+            args.add(snapshot_of[f])
         ctx.actions.run_shell(
-            inputs = [src for src, _ in copies],
-            outputs = [dst for _, dst in copies],
+            inputs = sources,
+            outputs = snapshot,
             arguments = [args],
             command = 'while [ $# -gt 0 ]; do cp "$1" "$2"; shift 2; done',
             mnemonic = "GoHotSnapshot",
             progress_message = "Snapshotting the sources of %{label} for its patch kit",
         )
-        snapshot = [dst for _, dst in copies]
 
+    # For the launcher (runfiles paths) and for build actions (execution-root paths).
     kit = ctx.actions.declare_file(ctx.label.name + ".kit/kit.json")
-    ctx.actions.write(kit, json.encode({
-        "format": 1,
-        "label": str(ctx.label),
-        "workspace": ctx.workspace_name,
-        "binary": exe.short_path,
-        "main_importpath": main.importpath,
-        "stdlib": std.root_file.short_path,
-        "sdk": ctx.file._sdk_json.short_path,
-        "packages": packages,
-    }) + "\n")
+    ctx.actions.write(kit, _describe(ctx, _short_path, exe, main, packages, std, snapshot_of))
+    kit_exec = ctx.actions.declare_file(ctx.label.name + ".kit/kit.exec.json")
+    ctx.actions.write(kit_exec, _describe(ctx, _exec_path, exe, main, packages, std, snapshot_of))
 
     launcher = ctx.actions.declare_file(ctx.label.name)
     ctx.actions.write(launcher, _LAUNCHER.format(
@@ -129,10 +156,24 @@ def _go_hot_binary_impl(ctx):
     ), is_executable = True)
 
     archives = []
-    for d in kit_archive.transitive.to_list():
+    for d in packages:
         archives.append(d.file)
         if getattr(d, "export_file", None):
             archives.append(d.export_file)
+    kit_inputs = depset([exe, ctx.file._sdk_json] + archives + snapshot + sources, transitive = [std_libs])
+
+    # The kit as one self-contained directory (description, archives, sources as built): what
+    # CI archives to build patches for this binary later (go_hot_patch's base_kit).
+    kit_dir = ctx.actions.declare_directory(ctx.label.name + ".kitdir")
+    ctx.actions.run(
+        executable = ctx.executable._hotreload,
+        arguments = ["kit", "--bazel-kit", kit_exec.path, "-o", kit_dir.path],
+        inputs = depset([kit_exec], transitive = [kit_inputs]),
+        outputs = [kit_dir],
+        mnemonic = "GoHotKit",
+        progress_message = "Writing the patch kit of %{label}",
+    )
+
     runfiles = ctx.runfiles(
         files = [exe, kit, ctx.executable._hotreload, ctx.file._sdk_json] + snapshot + archives,
         transitive_files = std_libs,
@@ -146,8 +187,9 @@ def _go_hot_binary_impl(ctx):
         ),
         OutputGroupInfo(
             hot_binary = depset([exe]),
-            patch_kit = depset([kit] + snapshot + archives, transitive = [std_libs]),
+            patch_kit = depset([kit_dir]),
         ),
+        GoHotBinaryInfo(kit_exec = kit_exec, inputs = kit_inputs, label = ctx.label),
     ]
 
 _go_hot_binary = rule(
@@ -227,6 +269,12 @@ def go_hot_binary(name, visibility = None, tags = None, testonly = None, **kwarg
         testonly = testonly,
         **kwargs
     )
+
+    # ibazel_notify_changes: `ibazel run` keeps the program alive and tells the launcher about
+    # each rebuild on stdin instead of restarting it.
+    tags = list(tags or [])
+    if "ibazel_notify_changes" not in tags:
+        tags.append("ibazel_notify_changes")
     _go_hot_binary(
         name = name,
         binary = ":" + hidden,

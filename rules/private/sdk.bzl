@@ -92,8 +92,12 @@ def _go_hot_sdk_tools_impl(ctx):
     ctx.file("goroot/ROOT", "")
     ctx.symlink(hot, "hotreload")
 
-    # What the launcher needs to build patches with the real tools.
+    # What the launcher needs to build patches with the real tools, and the instrumenter's
+    # identity (patch kits record it: a patch is built only by the hotreload that built its base).
+    sha = _execute(ctx, ["sha256sum", str(ctx.path(hot))], "sha256sum").split(" ")[0]
+
     ctx.file("sdk.json", json.encode({
+        "hotreload_sha256": sha,
         "goroot": goroot,
         "tool_dir": str(real_tools),
         "go_version": version,

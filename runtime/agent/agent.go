@@ -192,16 +192,18 @@ func (a *Agent) Close() error {
 	return err
 }
 
-// buildID returns this executable's Go build ID. It reads /proc/self/exe,
+// buildID returns this executable's identity (protocol.ReadIdentity: its
+// Go build ID, or its contents' hash when the build system redacted the
+// build ID, as rules_go does). It reads /proc/self/exe,
 // which is the file this process runs even after a rebuild replaced or
 // deleted it on disk (os.Executable would name the new file).
 func (a *Agent) buildID() (string, error) {
 	a.idOnce.Do(func() {
-		a.id, a.idErr = protocol.ReadBuildID("/proc/self/exe")
+		a.id, a.idErr = protocol.ReadIdentity("/proc/self/exe")
 		if a.idErr != nil {
 			exe, err := os.Executable()
 			if err == nil {
-				a.id, a.idErr = protocol.ReadBuildID(exe)
+				a.id, a.idErr = protocol.ReadIdentity(exe)
 			}
 		}
 		if a.idErr != nil {

@@ -65,13 +65,17 @@ type SDK struct {
 	ToolDir   string `json:"tool_dir"`
 	GoVersion string `json:"go_version"`
 	Platform  string `json:"platform"`
+	// HotreloadSHA256 identifies the hotreload that instrumented the build.
+	HotreloadSHA256 string `json:"hotreload_sha256"`
 }
 
 // Options locate a go_hot_binary's files.
 type Options struct {
-	Kit       string // kit.json
-	Runfiles  string // the runfiles directory of the rule's workspace
-	Workspace string // the workspace's source directory (BUILD_WORKSPACE_DIRECTORY)
+	Kit      string // kit.json
+	Runfiles string // the runfiles directory of the rule's workspace
+	// Workspace is the workspace's source directory (BUILD_WORKSPACE_DIRECTORY);
+	// "" records package directories relative to it (an exported kit).
+	Workspace string
 	Dir       string // where to write the patcher's kit (kit.json and src/)
 }
 
@@ -101,11 +105,11 @@ func Load(opts Options) (*kit.Kit, *Description, error) {
 		GoVersion:   sdk.GoVersion,
 		GOROOT:      sdk.GOROOT,
 		ToolDir:     sdk.ToolDir,
-		Wrapper:     "bazel " + d.Label,
+		Wrapper:     "hotreload sha256:" + sdk.HotreloadSHA256,
 		Packages:    map[string]*kit.Package{},
 	}
 	var err error
-	if k.BuildID, err = protocol.ReadBuildID(abs(d.Binary)); err != nil {
+	if k.BuildID, err = protocol.ReadIdentity(abs(d.Binary)); err != nil {
 		return nil, nil, err
 	}
 	if err := addStdlib(k, abs(d.Stdlib)); err != nil {
@@ -133,10 +137,57 @@ func Load(opts Options) (*kit.Kit, *Description, error) {
 	if _, ok := k.Packages[d.MainImportPath]; !ok {
 		return nil, nil, fmt.Errorf("%s: the main package %s is not among the kit's packages", opts.Kit, d.MainImportPath)
 	}
+	if err := internalize(k); err != nil {
+		return nil, nil, err
+	}
 	if err := k.Save(); err != nil {
 		return nil, nil, err
 	}
 	return k, d, nil
+}
+
+// internalize links every archive and export data file into the kit
+// directory, making the kit self-contained: Bazel replaces its outputs on
+// the next build (ibazel, or a build in another terminal), and a patch must
+// link the base's archives, not the new ones. Hard links cost nothing (the
+// outputs are never modified in place); elsewhere, copies.
+func internalize(k *kit.Kit) error {
+	dir := filepath.Join(k.Dir, "archives")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	n := 0
+	take := func(src string) (string, error) {
+		if real, err := filepath.EvalSymlinks(src); err == nil {
+			src = real
+		}
+		n++
+		name := filepath.Join("archives", fmt.Sprintf("%d%s", n, filepath.Ext(src)))
+		if err := kit.LinkOrCopy(src, filepath.Join(k.Dir, name)); err != nil {
+			return "", fmt.Errorf("copying %s into the kit: %v", src, err)
+		}
+		return name, nil
+	}
+	paths := make([]string, 0, len(k.Packages))
+	for path := range k.Packages {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths) // deterministic names
+	for _, path := range paths {
+		p := k.Packages[path]
+		var err error
+		if p.Archive != "" {
+			if p.Archive, err = take(p.Archive); err != nil {
+				return err
+			}
+		}
+		if p.Export != "" {
+			if p.Export, err = take(p.Export); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // patchable reports whether a package's functions can be patched from

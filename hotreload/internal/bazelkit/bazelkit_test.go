@@ -39,6 +39,9 @@ func TestLoad(t *testing.T) {
 	write(filepath.Join(rf, "app/app_hot.kit/src/main/zz_gohot_agent.go"), "package main\n")
 	write(filepath.Join(rf, "app/app_hot.kit/src/example.com/lib/lib.go"), "package lib // as built\n")
 	write(filepath.Join(workspace, "app/main.go"), "package main // edited since\n")
+	for _, a := range []string{"lib/lib.a", "gen/gen.a", "../com_github_x_y/y.a", "runtime/agent/agent.a"} {
+		write(filepath.Join(rf, a), "!<arch>\n")
+	}
 	d := Description{
 		Format: Format, Label: "//app:app_hot", Workspace: "ws", Binary: "app/app_hot.hotbin_/app",
 		MainImportPath: "example.com/app", Stdlib: "../io_bazel_rules_go/stdlib_/pkg", SDK: "../go_hot_sdk_tools/sdk.json",
@@ -68,8 +71,16 @@ func TestLoad(t *testing.T) {
 	if k.MainPackage != "example.com/app" || k.GOROOT != "/go" || k.GoVersion != "go1.26.8" || k.BuildID == "" {
 		t.Errorf("kit %+v", k)
 	}
-	if a := k.ArchivePath("net/http"); a != filepath.Join(root, "runfiles/io_bazel_rules_go/stdlib_/pkg/linux_amd64_dynlink/net/http.a") || !k.Packages["net/http"].Standard {
+	// The kit holds its own links to the archives: Bazel's next build
+	// replaces its outputs, the base's archives must stay.
+	if a := k.ArchivePath("net/http"); !strings.HasPrefix(a, filepath.Join(root, "kit", "archives")) || !k.Packages["net/http"].Standard {
 		t.Errorf("net/http archive %q", a)
+	}
+	stdlib := filepath.Join(root, "runfiles/io_bazel_rules_go/stdlib_/pkg/linux_amd64_dynlink/net/http.a")
+	os.Remove(stdlib)
+	write(stdlib, "rebuilt")
+	if b, err := os.ReadFile(k.ArchivePath("net/http")); err != nil || string(b) != "!<arch>\n" {
+		t.Errorf("the kit's net/http archive changed with Bazel's: %q, %v", b, err)
 	}
 	app := k.Packages["example.com/app"]
 	if !app.Main || app.Name != "main" || app.Archive != "" || app.Dir != filepath.Join(workspace, "app") || !slices.Equal(app.Files, []string{"main.go"}) || app.Hash == "" {

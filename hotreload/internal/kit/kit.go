@@ -308,7 +308,7 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 		}
 		sum := sha256.Sum256([]byte(lp.ImportPath))
 		name := filepath.Join("archives", hex.EncodeToString(sum[:8])+".a")
-		if err := linkOrCopy(lp.Export, filepath.Join(k.Dir, name)); err != nil {
+		if err := LinkOrCopy(lp.Export, filepath.Join(k.Dir, name)); err != nil {
 			return err
 		}
 		p.Archive = name
@@ -316,7 +316,8 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 	return nil
 }
 
-func linkOrCopy(src, dst string) error {
+// LinkOrCopy puts src at dst: a hard link when it can, a copy otherwise.
+func LinkOrCopy(src, dst string) error {
 	os.Remove(dst)
 	if os.Link(src, dst) == nil {
 		return nil

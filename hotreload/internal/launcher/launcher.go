@@ -6,6 +6,7 @@
 package launcher
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -63,9 +64,11 @@ type run struct {
 	kitErr   error
 	builder  *patcher.Builder
 	bin      string // the hot binary
-	proc     *exec.Cmd
-	exited   chan int
-	socket   string
+	// lastChange is when the last change was handled.
+	lastChange time.Time
+	proc       *exec.Cmd
+	exited     chan int
+	socket     string
 }
 
 // Run runs the program until it exits and returns its exit code.
@@ -75,25 +78,43 @@ func Run(opts Options) int {
 		r.emit(events.Event{Event: events.Error, Kind: "build", Message: err.Error()})
 		return 1
 	}
-	dirs := r.watchDirs()
-	w, err := watch.New(dirs, 100*time.Millisecond)
-	if err != nil {
-		r.emit(events.Event{Event: events.Error, Kind: "watch", Message: err.Error()})
-		r.stop()
-		return 1
+	// Under `ibazel run` (a go_hot_binary is tagged ibazel_notify_changes)
+	// ibazel watches the sources and rebuilds; its verdicts arrive on
+	// stdin. Otherwise the launcher watches the sources itself.
+	var changes <-chan []string
+	var watchErrs <-chan error
+	var verdicts <-chan string
+	if r.ibazel() {
+		verdicts = r.readVerdicts()
+	} else {
+		w, err := watch.New(r.watchDirs(), 100*time.Millisecond)
+		if err != nil {
+			r.emit(events.Event{Event: events.Error, Kind: "watch", Message: err.Error()})
+			r.stop()
+			return 1
+		}
+		defer w.Close()
+		changes, watchErrs = w.C, w.Err
 	}
-	defer w.Close()
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	for {
 		select {
-		case files := <-w.C:
+		case files := <-changes:
 			if code, exited := r.change(files); exited {
 				return code
 			}
-		case err := <-w.Err:
+		case v, ok := <-verdicts:
+			if !ok {
+				verdicts = nil // ibazel went away; the program runs on
+				continue
+			}
+			if code, exited := r.verdict(v); exited {
+				return code
+			}
+		case err := <-watchErrs:
 			r.emit(events.Event{Event: events.Error, Kind: "watch", Message: err.Error()})
 		case code := <-r.exited:
 			c := code
@@ -108,6 +129,57 @@ func Run(opts Options) int {
 }
 
 func (r *run) emit(e events.Event) { r.opts.Events.Emit(e) }
+
+// ibazel reports whether ibazel runs the launcher with its change
+// notifications on stdin (ibazel_notify_changes).
+func (r *run) ibazel() bool {
+	return r.opts.Bazel != nil && os.Getenv("IBAZEL_NOTIFY_CHANGES") == "y"
+}
+
+// readVerdicts passes on ibazel's lines: IBAZEL_BUILD_STARTED,
+// IBAZEL_BUILD_COMPLETED SUCCESS|FAILURE.
+func (r *run) readVerdicts() <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		sc := bufio.NewScanner(r.opts.Stdin)
+		for sc.Scan() {
+			ch <- strings.TrimSpace(sc.Text())
+		}
+	}()
+	return ch
+}
+
+// verdict acts on one line from ibazel: a successful rebuild is patched
+// in (from the workspace's sources, through the kit, as on a save); a
+// failed one is reported, and nothing changes.
+func (r *run) verdict(v string) (int, bool) {
+	switch v {
+	case "IBAZEL_BUILD_STARTED":
+		return 0, false
+	case "IBAZEL_BUILD_COMPLETED FAILURE":
+		r.emit(events.Event{Event: events.Error, Kind: "build", Message: "bazel build failed (ibazel shows why): the program keeps running its last good code"})
+		return 0, false
+	case "IBAZEL_BUILD_COMPLETED SUCCESS":
+		return r.change(r.modifiedSince())
+	}
+	return 0, false
+}
+
+// modifiedSince lists the watched sources modified since the last patch
+// (ibazel does not say which files it saw change).
+func (r *run) modifiedSince() []string {
+	var files []string
+	for _, dir := range r.watchDirs() {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if fi, err := e.Info(); err == nil && strings.HasSuffix(e.Name(), ".go") && fi.ModTime().After(r.lastChange) {
+				files = append(files, filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	return files
+}
 
 // interrupt forwards a signal to the program and waits for it to exit. A
 // program may ignore the signal (one started in the background by a
@@ -137,6 +209,7 @@ func (r *run) start() error {
 	if err := load(); err != nil {
 		return err
 	}
+	r.lastChange = time.Now()
 	return r.launch()
 }
 
@@ -254,7 +327,7 @@ func (r *run) buildBase() error {
 		if len(changed) > 0 && attempt < 3 {
 			continue // edited during the build: build again
 		}
-		if k.BuildID, err = protocol.ReadBuildID(bin); err != nil {
+		if k.BuildID, err = protocol.ReadIdentity(bin); err != nil {
 			return err
 		}
 		if err := k.Save(); err != nil {
@@ -296,6 +369,9 @@ func (r *run) launch() error {
 	// `apply` and `revert` find it by pid.
 	cmd.Env = os.Environ()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = r.opts.Stdin, r.opts.Stdout, r.opts.Stderr
+	if r.ibazel() {
+		cmd.Stdin = nil // ibazel's notifications are the launcher's
+	}
 	if err := cmd.Start(); err != nil {
 		return err
 	}
@@ -358,6 +434,7 @@ func (r *run) watchDirs() []string {
 // returns exited=true (with the code) if the program ended meanwhile.
 func (r *run) change(files []string) (int, bool) {
 	start := time.Now()
+	r.lastChange = start
 	rel := make([]string, len(files))
 	for i, f := range files {
 		rel[i] = r.rel(f)

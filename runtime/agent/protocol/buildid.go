@@ -2,17 +2,41 @@ package protocol
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"debug/elf"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 )
 
 // The Go linker records the build ID in an ELF note named "Go" of type 4,
 // in section .note.go.buildid (also reachable through a PT_NOTE segment
 // when section headers are gone). It is what `go tool buildid` prints.
 const goBuildIDNoteType = 4
+
+// ReadIdentity returns what identifies the build of the ELF file at path:
+// its Go build ID, or, when the build system redacted it (rules_go links
+// every binary with -buildid=redacted, so it tells no two apart), the
+// SHA-256 of the file's contents, as "sha256:<hex>".
+func ReadIdentity(path string) (string, error) {
+	id, err := ReadBuildID(path)
+	if err == nil && id != "" && id != "redacted" {
+		return id, nil
+	}
+	f, ferr := os.Open(path)
+	if ferr != nil {
+		return "", ferr
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %v", path, err)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
 
 // ReadBuildID returns the Go build ID of the ELF file at path (an
 // executable or a plugin), as `go tool buildid` prints it.

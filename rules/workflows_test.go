@@ -1,0 +1,240 @@
+package rules_test
+
+// The two other ways users work (docs/WORKFLOWS.md): CI building a patch for
+// a binary already running somewhere (go_hot_patch + hotreload apply), and
+// `ibazel run`.
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+const patchTargets = `
+# CI: a patch for the binary built at an earlier revision, whose kit CI archived.
+go_hot_patch(
+    name = "visits_patch",
+    base_kit = "@visits_base//:kit",
+    binary = ":visits_hot",
+)
+`
+
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=ci", "GIT_AUTHOR_EMAIL=ci@example.com", "GIT_COMMITTER_NAME=ci", "GIT_COMMITTER_EMAIL=ci@example.com")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func edit(t *testing.T, file, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("%s does not contain %q", file, old)
+	}
+	if err := os.WriteFile(file, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCIPatch: revision A is built (in a git worktree) and its binary runs,
+// "deployed", with no watcher; its patch kit is archived. At revision B a
+// go_hot_patch against A's kit builds, `hotreload apply` delivers it, and the
+// process shows B's behaviour with A's state. Revision C changes a struct:
+// the patch fails at build time, saying where and why; so does a base kit
+// from another Go.
+func TestCIPatch(t *testing.T) {
+	e := bazelEnv(t)
+	ci := filepath.Join(e.root, "e2e", "ci")
+	repo, worktreeA, store := filepath.Join(ci, "repo"), filepath.Join(ci, "A"), filepath.Join(ci, "kits", "visits")
+	if _, err := os.Stat(repo); err == nil {
+		exec.Command("git", "-C", repo, "worktree", "remove", "--force", worktreeA).Run()
+	}
+	for _, d := range []string{repo, worktreeA, store} {
+		if err := os.RemoveAll(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.layout(t, repo, "WORKSPACE.hot", true)
+	wsFile := filepath.Join(repo, "WORKSPACE")
+	b, _ := os.ReadFile(wsFile)
+	write(t, wsFile, string(b)+fmt.Sprintf(`
+# The kit of the deployed binary, as CI archived it (an http_archive of the artifact in real life).
+new_local_repository(
+    name = "visits_base",
+    build_file_content = 'filegroup(name = "kit", srcs = glob(["**"]), visibility = ["//visibility:public"])',
+    path = %q,
+)
+`, store))
+	build := filepath.Join(repo, "examples/visits/BUILD.bazel")
+	b, _ = os.ReadFile(build)
+	write(t, build, strings.Replace(string(b), `"go_hot_binary")`, `"go_hot_binary", "go_hot_patch")`, 1)+patchTargets)
+	write(t, filepath.Join(repo, ".gitignore"), "/bazel-*\n/.rules_go_hot.bazelrc\n")
+	git(t, repo, "init", "-q")
+	git(t, repo, "add", "-A")
+	git(t, repo, "commit", "-qm", "A")
+	git(t, repo, "worktree", "add", "-q", worktreeA, "HEAD")
+	if err := os.Symlink(filepath.Join(e.root, "bazelrc"), filepath.Join(worktreeA, ".rules_go_hot.bazelrc")); err != nil {
+		t.Fatal(err)
+	}
+
+	// Revision A: build the binary and its kit; archive the kit, deploy the binary.
+	e.mustBazel(t, worktreeA, "build", "//examples/visits:visits_hot", "--output_groups=hot_binary,patch_kit")
+	if out, err := exec.Command("cp", "-rL", filepath.Join(worktreeA, "bazel-bin/examples/visits/visits_hot.kitdir"), store).CombinedOutput(); err != nil {
+		t.Fatalf("archiving the kit: %v\n%s", err, out)
+	}
+	deployed := filepath.Join(ci, "visits")
+	os.Remove(deployed)
+	if out, err := exec.Command("cp", "-L", filepath.Join(worktreeA, "bazel-bin/examples/visits/visits_hot.runfiles/visits_e2e/examples/visits/visits_hot.hotbin_/visits_hot.hotbin"), deployed).CombinedOutput(); err != nil {
+		t.Fatalf("deploying: %v\n%s", err, out)
+	}
+	prog := exec.Command(deployed, "-addr", "127.0.0.1:0")
+	stdout, _ := prog.StdoutPipe()
+	prog.Stderr = os.Stderr
+	if err := prog.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prog.Process.Kill(); prog.Wait() })
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		re := regexp.MustCompile(`listening on http://(\S+)`)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	r := &run{t: t}
+	select {
+	case r.addr = <-addr:
+	case <-time.After(time.Minute):
+		t.Fatal("the deployed program did not start")
+	}
+	r.expect("/hit?page=home", "page home: 1 hits")
+	r.expect("/hit?page=home", "page home: 2 hits")
+	sid := r.get("/login?user=ann")
+	pid := fmt.Sprint(prog.Process.Pid)
+	hot := func(args ...string) (string, error) {
+		out, err := exec.Command(e.hotreload, args...).CombinedOutput()
+		return string(out), err
+	}
+
+	// Revision B: a body edit. CI builds the patch against A's kit and applies it.
+	storeGo := filepath.Join(repo, "examples/visits/store/store.go")
+	edit(t, storeGo, "\tc.hits[page]++\n", "\tc.hits[page] += 10\n")
+	git(t, repo, "commit", "-qam", "B")
+	e.mustBazel(t, repo, "build", "//examples/visits:visits_patch")
+	patch := filepath.Join(repo, "bazel-bin/examples/visits/visits_patch.so")
+	if _, err := os.Stat(patch + ".json"); err != nil {
+		t.Fatalf("no manifest beside the patch: %v", err)
+	}
+	if out, err := hot("apply", "--pid", pid, patch); err != nil || !strings.Contains(out, "applied: generation 1") || !strings.Contains(out, "example.com/visits/store.counter.add") {
+		t.Fatalf("hotreload apply: %v\n%s", err, out)
+	}
+	r.expect("/hit?page=home", "page home: 12 hits") // B's code, A's counter
+	r.expect("/me?sid="+sid, "user ann, 2 visits")
+	if out, err := hot("status", "--pid", pid); err != nil || !strings.Contains(out, "generation 1") || !strings.Contains(out, "store.counter.add") {
+		t.Fatalf("hotreload status: %v\n%s", err, out)
+	}
+
+	// Revision C: a struct change cannot be patched: the build fails, saying where and why.
+	edit(t, storeGo, "\ttotal int\n", "\ttotal int\n\tlast  string\n")
+	git(t, repo, "commit", "-qam", "C")
+	out, err := e.bazel(repo, "build", "//examples/visits:visits_patch").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "examples/visits/store/store.go:14: type counter: struct fields changed") {
+		t.Fatalf("revision C's patch: want a build failure naming store.go:14, got %v\n%s", err, tail(string(out), 30))
+	}
+
+	// A base kit from another Go: refused at build time too.
+	git(t, repo, "checkout", "-q", "HEAD~1")
+	kitJSON := filepath.Join(store, "kit.json")
+	os.Chmod(kitJSON, 0o644)
+	edit(t, kitJSON, `"go_version": "go1.`, `"go_version": "go0.`)
+	out, err = e.bazel(repo, "build", "//examples/visits:visits_patch").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "the base was built with go0.") {
+		t.Fatalf("a base kit of another Go: want a build failure, got %v\n%s", err, tail(string(out), 30))
+	}
+
+	// The running program is untouched by all this; revert works as usual.
+	r.expect("/hit?page=home", "page home: 22 hits")
+	if out, err := hot("revert", "--pid", pid, "0"); err != nil || !strings.Contains(out, "now generation 2") {
+		t.Fatalf("hotreload revert: %v\n%s", err, out)
+	}
+	r.expect("/hit?page=home", "page home: 23 hits")
+	r.expect("/me?sid="+sid, "user ann, 3 visits")
+}
+
+// TestIbazelRun: `ibazel run` of a go_hot_binary (tagged
+// ibazel_notify_changes) keeps the program alive: a successful rebuild is
+// patched in, a failed one is reported and changes nothing.
+func TestIbazelRun(t *testing.T) {
+	e := bazelEnv(t)
+	ibazel, err := exec.LookPath("ibazel")
+	if err != nil {
+		t.Fatal("ibazel is not on PATH (tools/bazel/setup.sh installs it; source its env.sh)")
+	}
+	ws := e.workspace(t, "hot", "WORKSPACE.hot", true)
+	// ibazel runs `bazel`: this one keeps the shared output root.
+	wrapper := filepath.Join(t.TempDir(), "bazel")
+	realBazel, err := exec.LookPath("bazel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, wrapper, fmt.Sprintf("#!/bin/sh\nexec %q --output_user_root=%q \"$@\"\n", realBazel, filepath.Join(e.root, "output_user_root")))
+	os.Chmod(wrapper, 0o755)
+	e.mustBazel(t, ws, "build", "//examples/visits:visits_hot")
+
+	r := &run{t: t, ws: ws, events: make(chan event, 100)}
+	r.cmd = exec.Command(ibazel, "-bazel_path="+wrapper, "run", "//examples/visits:visits_hot", "--", "-addr", "127.0.0.1:0")
+	r.cmd.Dir = ws
+	r.cmd.Env = append(os.Environ(), "RULES_GO_HOT_HOTRELOAD="+e.hotreload, "HOTRELOAD_EVENTS=json")
+	r.start(t)
+	r.expect("/hit?page=home", "page home: 1 hits")
+	r.expect("/hit?page=home", "page home: 2 hits")
+
+	r.edit("examples/visits/store/store.go", "\tc.hits[page]++\n", "\tc.hits[page] += 10\n")
+	if ev := r.wait("applied", 5*time.Minute); ev.Gen != 1 {
+		t.Fatalf("applied %+v", ev)
+	}
+	r.expect("/hit?page=home", "page home: 12 hits")
+
+	// A change that does not build: reported, and the program runs on.
+	r.edit("examples/visits/store/store.go", "c.total++", "c.total++ +")
+	for {
+		ev := <-r.events
+		if ev.Event == "error" {
+			if ev.Kind != "build" || !strings.Contains(ev.Message, "bazel build failed") {
+				t.Fatalf("error event %+v", ev)
+			}
+			break
+		}
+		if ev.Event == "applied" || ev.Event == "exit" {
+			t.Fatalf("a failed build led to %+v", ev)
+		}
+	}
+	r.expect("/hit?page=home", "page home: 22 hits")
+	r.edit("examples/visits/store/store.go", "c.total++ +", "c.total++")
+	r.edit("examples/visits/store/store.go", "\tc.hits[page] += 10\n", "\tc.hits[page] += 100\n")
+	for {
+		ev := r.wait("applied", 5*time.Minute)
+		if r.get("/health") == "ok" && ev.Gen >= 2 {
+			break
+		}
+	}
+	r.expect("/hit?page=home", "page home: 122 hits")
+}
