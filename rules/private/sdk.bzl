@@ -54,6 +54,7 @@ def _go_hot_sdk_tools_impl(ctx):
     # re-runs this rule) or built here from this repository's sources with the user's Go.
     tool_dir = "goroot/pkg/tool/" + platform
     hot = tool_dir + "/gohot-hotreload"
+    sources_sum = ctx.read(ctx.attr._sources_sum).strip().split("\n")[-1]
     prebuilt = ctx.os.environ.get("RULES_GO_HOT_HOTRELOAD", "")
     if prebuilt:
         _execute(ctx, ["mkdir", "-p", tool_dir], "mkdir")
@@ -98,6 +99,7 @@ def _go_hot_sdk_tools_impl(ctx):
 
     ctx.file("sdk.json", json.encode({
         "hotreload_sha256": sha,
+        "hotreload_sources": sources_sum,
         "goroot": goroot,
         "tool_dir": str(real_tools),
         "go_version": version,
@@ -114,6 +116,9 @@ go_hot_sdk_tools = repository_rule(
             doc = "The ROOT file of the Go SDK repository to wrap (e.g. @go_sdk//:ROOT).",
         ),
         "_go_mod": attr.label(default = Label("//:go.mod")),
+        # The digest of hotreload's sources: this rule runs again, and builds the tool again,
+        # when they change (kept current by a test in hotreload/).
+        "_sources_sum": attr.label(default = Label("//hotreload:SOURCES.sum")),
     },
     environ = ["RULES_GO_HOT_HOTRELOAD", "GOPROXY", "GOFLAGS", "GOMODCACHE"],
     doc = "Builds hotreload and the GOROOT mirror of the hot Go SDK.",
