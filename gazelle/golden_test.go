@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"io"
 	"io/fs"
 	"log"
 	"os"
@@ -41,8 +42,7 @@ func runGazelle(t *testing.T, dir string, args ...string) string {
 	logMu.Lock()
 	defer logMu.Unlock()
 	var buf bytes.Buffer
-	log.SetOutput(&buf)
-	defer log.SetOutput(os.Stderr)
+	defer captureLog(&buf)()
 	langs := []language.Language{golang.NewLanguage(), NewLanguage()}
 	// -repo_root: the copy is its own workspace. -go_naming_convention: new
 	// BUILD files would otherwise pick one from the workspace's others.
@@ -51,6 +51,18 @@ func runGazelle(t *testing.T, dir string, args ...string) string {
 		t.Fatalf("gazelle %s: %v\nlog:\n%s", strings.Join(all, " "), err, buf.String())
 	}
 	return buf.String()
+}
+
+// captureLog sends the log package's output to w, without timestamps as
+// in Gazelle's main, until restore is called.
+func captureLog(w io.Writer) (restore func()) {
+	flags := log.Flags()
+	log.SetOutput(w)
+	log.SetFlags(0)
+	return func() {
+		log.SetOutput(os.Stderr)
+		log.SetFlags(flags)
+	}
 }
 
 // layOut copies testdata/<name> to a new directory, BUILD.in files as
@@ -110,8 +122,9 @@ func golden(t *testing.T, name string) {
 	if b, err := os.ReadFile(filepath.Join(src, "arguments.txt")); err == nil {
 		args = strings.Fields(string(b))
 	}
+	check := func() {}
 	if setup := goldenSetup[name]; setup != nil {
-		setup(t, dir)
+		check = setup(t, dir)
 	}
 
 	logged := runGazelle(t, dir, args...)
@@ -135,6 +148,7 @@ func golden(t *testing.T, name string) {
 		return nil
 	})
 	compare(t, got, wantFiles)
+	check()
 
 	// Idempotence: Gazelle over its own output changes nothing.
 	if logged := runGazelle(t, dir, args...); strings.TrimSpace(logged) != strings.TrimSpace(string(want)) {
@@ -143,22 +157,34 @@ func golden(t *testing.T, name string) {
 	compare(t, buildFiles(t, dir), wantFiles)
 }
 
-// goldenSetup prepares what testdata cannot hold.
-var goldenSetup = map[string]func(t *testing.T, dir string){
+// goldenSetup prepares what testdata cannot hold, and returns a check of
+// the result beyond the BUILD files.
+var goldenSetup = map[string]func(t *testing.T, dir string) (check func()){
 	// A bazel-* output link to a tree of Go sources: Gazelle must not walk
-	// into it (a link checked into testdata would point nowhere).
-	"exclude": func(t *testing.T, dir string) {
+	// into it (a link checked into testdata would point nowhere, and the
+	// comparison of BUILD files does not follow links either).
+	"exclude": func(t *testing.T, dir string) func() {
 		out := t.TempDir()
-		if err := os.MkdirAll(filepath.Join(out, "bin"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(out, "bin", "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		write(t, filepath.Join(out, "bin", "main.go"), "package main\n\nfunc main() {}\n")
 		if err := os.Symlink(out, filepath.Join(dir, "bazel-out")); err != nil {
 			t.Fatal(err)
 		}
+		return func() {
+			if files := buildFiles(t, out); len(files) != 0 {
+				t.Errorf("Gazelle wrote BUILD files through the bazel-out link: %v", files)
+			}
+		}
 	},
+}
+
+func write(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // buildFiles returns the BUILD.bazel files under dir by directory.

@@ -57,7 +57,7 @@ func hotable(b *rule.Rule) (bool, string) {
 // lists it keeps entries marked `# keep` in the target.
 type verbatim struct{ expr bzl.Expr }
 
-func (v verbatim) BzlExpr() bzl.Expr        { return v.expr }
+func (v verbatim) BzlExpr() bzl.Expr       { return v.expr }
 func (v verbatim) Merge(bzl.Expr) bzl.Expr { return v.expr }
 
 // absent deletes an attribute of an existing hot target that its go_binary
@@ -68,7 +68,7 @@ func (v verbatim) Merge(bzl.Expr) bzl.Expr { return v.expr }
 // that Gazelle's merge goes through Merge.
 type absent struct{}
 
-func (absent) BzlExpr() bzl.Expr        { return &bzl.ListExpr{} }
+func (absent) BzlExpr() bzl.Expr       { return &bzl.ListExpr{} }
 func (absent) Merge(bzl.Expr) bzl.Expr { return nil }
 
 // copyExpr returns a deep copy of e without "# keep" comments. A copy,

@@ -1,0 +1,3 @@
+package wasbin
+
+func F() {}
