@@ -137,7 +137,7 @@ def _go_hot_binary_impl(ctx):
             arguments = [args],
             command = 'while [ $# -gt 0 ]; do cp "$1" "$2"; shift 2; done',
             mnemonic = "GoHotSnapshot",
-            progress_message = "Snapshotting the sources of %{label} for its patch kit",
+            progress_message = "Snapshotting the sources of {} for its patch kit".format(ctx.label),
         )
 
     # For the launcher (runfiles paths) and for build actions (execution-root paths).
@@ -171,7 +171,8 @@ def _go_hot_binary_impl(ctx):
         inputs = depset([kit_exec], transitive = [kit_inputs]),
         outputs = [kit_dir],
         mnemonic = "GoHotKit",
-        progress_message = "Writing the patch kit of %{label}",
+        use_default_shell_env = True,
+        progress_message = "Writing the patch kit of {}".format(ctx.label),
     )
 
     runfiles = ctx.runfiles(

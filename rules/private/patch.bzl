@@ -42,7 +42,9 @@ def _go_hot_patch_impl(ctx):
         inputs = depset([info.kit_exec] + base, transitive = [info.inputs]),
         outputs = [so, manifest],
         mnemonic = "GoHotPatch",
-        progress_message = "Building the patch %{label} for the base kit of " + str(info.label),
+        # PATH: the Go linker runs the C compiler (gcc) to link a plugin.
+        use_default_shell_env = True,
+        progress_message = "Building the patch {} for the base kit of {}".format(ctx.label, info.label),
     )
     return [DefaultInfo(files = depset([so, manifest]))]
 

@@ -47,7 +47,7 @@ func (b *Builder) compileAndLink(dir, id string, files []string, res *Result) er
 	args := []string{"-o", archive, "-p", pkgPath, "-lang=" + lang, "-installsuffix", "dynlink",
 		"-goversion", k.GoVersion, "-c=2", "-dynlink", "-nolocalimports", "-importcfg", cfg, "-pack"}
 	if out, err := b.tool("compile", append(args, files...)...); err != nil {
-		return fmt.Errorf("compiling the patch failed (a bug in hotreload's translation; the generated code is in %s):\n%s", dir, out)
+		return fmt.Errorf("compiling the patch failed (a bug in hotreload's translation; the generated code is in %s): %v\n%s", dir, err, out)
 	}
 	res.Compile = time.Since(start)
 
@@ -61,7 +61,7 @@ func (b *Builder) compileAndLink(dir, id string, files []string, res *Result) er
 		// Uncompressed DWARF: compressing it is a fifth of the link
 		// (bench/reload), and a patch lives only as long as the process.
 		"-pluginpath", pkgPath, "-buildmode=plugin", "-compressdwarf=false", "-extld=gcc", archive); err != nil {
-		return fmt.Errorf("linking the patch failed (the generated code is in %s):\n%s", dir, out)
+		return fmt.Errorf("linking the patch failed (the generated code is in %s): %v\n%s", dir, err, out)
 	}
 	res.Link = time.Since(start)
 	res.Plugin = so
