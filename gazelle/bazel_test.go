@@ -13,14 +13,17 @@ package gazelle
 // -dynlink) and takes minutes.
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -131,13 +134,103 @@ func (s *bazelSetup) e2eWorkspace(t *testing.T) string {
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
 
 	"example.com/greeter/greet"
 )
 
-func main() { fmt.Println(greet.Hello("bazel")) }
+// Runs until interrupted, as the programs a launcher patches do.
+func main() {
+	fmt.Println(greet.Hello("bazel"))
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt)
+	<-c
+}
 `)
 	return ws
+}
+
+// runHot runs `bazel run target` and waits until the program has printed
+// want and the launcher reports it ready for patches (its reload agent
+// connected: events as JSON lines, docs/EVENTS.md); then interrupts it.
+func (s *bazelSetup) runHot(t *testing.T, ws, target, want string) {
+	t.Helper()
+	cmd := exec.Command("bazel", "--output_user_root="+filepath.Join(s.root, "output_user_root"), "run", target)
+	cmd.Dir = ws
+	cmd.Env = append(os.Environ(), "RULES_GO_HOT_HOTRELOAD="+s.hotreload, "HOTRELOAD_EVENTS=json")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+
+	var (
+		mu     sync.Mutex
+		output []string
+		wg     sync.WaitGroup
+	)
+	printed, ready := make(chan bool, 1), make(chan bool, 1)
+	scan := func(r io.Reader, match string, found chan bool) {
+		defer wg.Done()
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			mu.Lock()
+			output = append(output, sc.Text())
+			mu.Unlock()
+			if strings.Contains(sc.Text(), match) {
+				select {
+				case found <- true:
+				default:
+				}
+			}
+		}
+	}
+	wg.Add(2)
+	go scan(stdout, want, printed)
+	go scan(stderr, `{"event":"ready"`, ready)
+	exited := make(chan error, 1)
+	go func() {
+		wg.Wait() // Wait closes the pipes: read them to the end first
+		exited <- cmd.Wait()
+	}()
+	fail := func(format string, args ...interface{}) {
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("bazel run %s: %s\n%s", target, fmt.Sprintf(format, args...), lastLines(strings.Join(output, "\n"), 60))
+	}
+
+	deadline := time.After(40 * time.Minute)
+	for printed != nil || ready != nil {
+		select {
+		case <-printed:
+			printed = nil
+		case <-ready:
+			ready = nil
+		case err := <-exited:
+			fail("ended (%v) before the program printed %q and was ready", err, want)
+		case <-deadline:
+			cmd.Process.Kill()
+			fail("no %q and ready event within the deadline", want)
+		}
+	}
+	t.Logf("bazel run %s: printed and ready after %.1f s", target, time.Since(start).Seconds())
+
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-exited
+		t.Errorf("bazel run %s: still running 30 s after an interrupt", target)
+	}
 }
 
 // TestBazelGazelle: `bazel run //:gazelle` with the extension generates
@@ -170,11 +263,8 @@ func TestBazelGazelle(t *testing.T) {
 	s.mustBazel(t, ws, "build", "@rules_go_hot//:gazelle_binary")
 
 	// The generated target builds, and runs the program under the
-	// launcher (which exits with it).
-	out := s.mustBazel(t, ws, "run", "//cmd/greeter:greeter_hot")
-	if !strings.Contains(out, "hello, bazel") {
-		t.Errorf("bazel run //cmd/greeter:greeter_hot did not print the greeting:\n%s", lastLines(out, 40))
-	}
+	// launcher, reload agent connected.
+	s.runHot(t, ws, "//cmd/greeter:greeter_hot", "hello, bazel")
 
 	// Directive off: Gazelle removes the target it generated, and its load.
 	root := filepath.Join(ws, "BUILD.bazel")
