@@ -35,7 +35,7 @@ mv "$tmp" "$RULES_GO_HOT_HOTRELOAD"
 
 store=examples/visits/store/store.go
 cp "$store" "$OUT/.store.go.orig"
-trap 'cp "$OUT/.store.go.orig" "$store"; rm -f "$OUT/.store.go.orig"; [ -n "${pid:-}" ] && kill -INT "$pid" 2>/dev/null; true' EXIT
+trap 'cp "$OUT/.store.go.orig" "$store"; rm -f "$OUT/.store.go.orig"; [ -n "${pid:-}" ] && kill -INT -- "-$pid" 2>/dev/null; true' EXIT
 
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
@@ -68,15 +68,19 @@ for target in //examples/visits:visits //examples/visits:visits_hot; do
 done
 
 ev=$OUT/bazel-run.events
+# In a process group of its own (set -m), so that SIGINT reaches the launcher
+# through the shell function and bazel's client.
+set -m
 HOTRELOAD_EVENTS=json B run //examples/visits:visits_hot -- -addr 127.0.0.1:0 >/dev/null 2>"$ev" &
 pid=$!
+set +m
 for ((i = 0; i < 600; i++)); do grep -q '"event":"ready"' "$ev" && break; sleep 0.5; done
 for ((i = 1; i <= N; i++)); do
 	sed -i -E "s/^\tc\.hits\[page\](\+\+| \+= [0-9]+)$/\tc.hits[page] += $i/" "$store"
 	for ((j = 0; j < 200; j++)); do [ "$(grep -c '"event":"applied"' "$ev")" -ge "$i" ] && break; sleep 0.1; done
 	sleep 0.5
 done
-kill -INT "$pid"; wait "$pid" 2>/dev/null || true; pid=
+kill -INT -- "-$pid"; wait "$pid" 2>/dev/null || true; pid=
 # Median and p90 of each duration over the applied events.
 for f in total_ms build_ms load_ms; do
 	grep '"event":"applied"' "$ev" | grep -o "\"$f\":[0-9.]*" | cut -d: -f2 | sort -n |
