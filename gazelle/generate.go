@@ -45,7 +45,7 @@ func (l *hotLang) GenerateRules(args language.GenerateArgs) language.GenerateRes
 		}
 		for _, b := range sim.binaries() {
 			name := b.Name() + hotSuffix
-			if ok, _ := hotable(b); !ok || made[name] || taken(args, name, owned) {
+			if !hotable(b) || made[name] || taken(args, name, owned) {
 				continue
 			}
 			res.Gen = append(res.Gen, hotTarget(args.File, sim, b, owned[name]))

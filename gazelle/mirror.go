@@ -29,24 +29,17 @@ var mirrored = []string{
 	"visibility", "testonly", "tags", "target_compatible_with",
 }
 
-// hotable reports whether go_binary b can have a hot variant, and if not
-// why. go_hot_binary builds an ordinary executable that it runs under the
+// hotable reports whether go_binary b can have a hot variant.
+// go_hot_binary builds an ordinary executable that it runs under the
 // launcher on this machine: a go_binary with another link mode (c-shared,
 // plugin, pie, ...) or built for another platform (goos/goarch) has none.
 // An attribute Gazelle cannot read (a select, a variable) is taken at its
 // word: go_hot_binary itself reports what it cannot build.
-func hotable(b *rule.Rule) (bool, string) {
-	if e := b.Attr("linkmode"); e != nil {
-		if s, ok := e.(*bzl.StringExpr); ok && s.Value != "normal" && s.Value != "auto" {
-			return false, fmt.Sprintf("linkmode = %q", s.Value)
-		}
+func hotable(b *rule.Rule) bool {
+	if s, ok := b.Attr("linkmode").(*bzl.StringExpr); ok && s.Value != "normal" && s.Value != "auto" {
+		return false
 	}
-	for _, a := range []string{"goos", "goarch"} {
-		if b.Attr(a) != nil {
-			return false, a + " is set"
-		}
-	}
-	return true, ""
+	return b.Attr("goos") == nil && b.Attr("goarch") == nil
 }
 
 // verbatim is a copied attribute value. As a rule.Merger it replaces the
