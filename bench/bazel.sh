@@ -48,7 +48,7 @@ if [ -z "${SKIP_COLD:-}" ]; then
 	for target in //examples/visits:visits //examples/visits:visits_hot; do
 		ob=$(mktemp -d /tmp/gohot-bench-ob.XXXX)
 		t=$(now)
-		bazel --output_user_root="$ob" build --disk_cache= "$target" >"$OUT/bazel-cold.log" 2>&1
+		bazel --output_user_root="$ob" build --disk_cache= "$target" >/tmp/gohot-bench-cold.log 2>&1
 		echo "cold build $target: $(since "$t") s" | tee -a "$res"
 		bazel --output_user_root="$ob" shutdown >/dev/null 2>&1 || true
 		chmod -R u+w "$ob" 2>/dev/null; rm -rf "$ob"

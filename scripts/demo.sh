@@ -46,7 +46,7 @@ work=$(mktemp -d)
 log=$work/hotreload.log
 cp examples/visits/main.go examples/visits/store/store.go "$work/"
 cleanup() {
-	[ -n "${pid:-}" ] && kill -INT "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "${pid:-}" ] && kill -INT -- "-$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	cp "$work/main.go" examples/visits/main.go
 	cp "$work/store.go" examples/visits/store/store.go
 	rm -rf "$work"
@@ -56,8 +56,12 @@ trap cleanup EXIT
 echo "[demo] bazel build //examples/visits:visits_hot (cold: several minutes)"
 bazel build //examples/visits:visits_hot
 echo "[demo] bazel run //examples/visits:visits_hot"
+# In a process group of its own (set -m), so that the SIGINT of the cleanup
+# reaches the launcher through the shell function and bazel's client.
+set -m
 bazel run //examples/visits:visits_hot -- -addr 127.0.0.1:0 >"$work/out.log" 2>"$log" &
 pid=$!
+set +m
 
 wait_for() { # pattern file [timeout seconds]
 	local t=${3:-900} shown=0
