@@ -179,6 +179,18 @@ new_local_repository(
 		t.Fatalf("a base kit of another Go: want a build failure, got %v\n%s", err, tail(string(out), 30))
 	}
 
+	// Revision A's sources with the store package compiled with other flags:
+	// its code would differ from the running binary's though no source did.
+	git(t, repo, "checkout", "-q", "HEAD~2")
+	edit(t, filepath.Join(repo, "examples/visits/main.go"), `fmt.Fprintln(w, "ok")`, `fmt.Fprintln(w, "ok, patched")`)
+	edit(t, filepath.Join(repo, "examples/visits/store/BUILD.bazel"), `importpath = "example.com/visits/store",`, `gc_goopts = ["-B"],
+    importpath = "example.com/visits/store",`)
+	out, err = e.bazel(repo, "build", "//examples/visits:visits_patch").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "package example.com/visits/store: its compiled form differs from the base's though its sources are the same") {
+		t.Fatalf("a package compiled with other flags: want a build failure naming it, got %v\n%s", err, tail(string(out), 30))
+	}
+	git(t, repo, "checkout", "-q", ".")
+
 	// The running program is untouched by all this; revert works as usual.
 	r.expect("/hit?page=home", "page home: 22 hits")
 	if out, err := hot("revert", "--pid", pid, "0"); err != nil || !strings.Contains(out, "now generation 2") {

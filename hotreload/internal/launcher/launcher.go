@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -372,14 +373,20 @@ func (r *run) launch() error {
 	if r.ibazel() {
 		cmd.Stdin = nil // ibazel's notifications are the launcher's
 	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	r.proc = cmd
-	r.socket = protocol.DefaultSocket(cmd.Process.Pid)
+	dieWithLauncher(cmd)
+	// Start and wait on one locked OS thread: the parent-death signal
+	// follows the thread that started the program, so that thread lives
+	// exactly as long as the program.
+	started := make(chan error, 1)
 	exited := make(chan int, 1)
-	r.exited = exited
 	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		err := cmd.Wait()
 		code := 0
 		var ee *exec.ExitError
@@ -388,6 +395,12 @@ func (r *run) launch() error {
 		}
 		exited <- code
 	}()
+	if err := <-started; err != nil {
+		return err
+	}
+	r.proc = cmd
+	r.socket = protocol.DefaultSocket(cmd.Process.Pid)
+	r.exited = exited
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if c, err := protocol.Dial(r.socket); err == nil {
