@@ -88,6 +88,7 @@ new_local_repository(
 	git(t, repo, "init", "-q")
 	git(t, repo, "add", "-A")
 	git(t, repo, "commit", "-qm", "A")
+	revA := strings.TrimSpace(git(t, repo, "rev-parse", "HEAD"))
 	git(t, repo, "worktree", "add", "-q", worktreeA, "HEAD")
 	if err := os.Symlink(filepath.Join(e.root, "bazelrc"), filepath.Join(worktreeA, ".rules_go_hot.bazelrc")); err != nil {
 		t.Fatal(err)
@@ -181,7 +182,7 @@ new_local_repository(
 
 	// Revision A's sources with the store package compiled with other flags:
 	// its code would differ from the running binary's though no source did.
-	git(t, repo, "checkout", "-q", "HEAD~2")
+	git(t, repo, "checkout", "-q", revA)
 	edit(t, filepath.Join(repo, "examples/visits/main.go"), `fmt.Fprintln(w, "ok")`, `fmt.Fprintln(w, "ok, patched")`)
 	edit(t, filepath.Join(repo, "examples/visits/store/BUILD.bazel"), `importpath = "example.com/visits/store",`, `gc_goopts = ["-B"],
     importpath = "example.com/visits/store",`)
