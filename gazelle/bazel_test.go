@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -167,10 +168,15 @@ func (s *bazelSetup) runHot(t *testing.T, ws, target, want string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Its own process group: the client execs the launcher, which starts
+	// the program; signals and, if need be, SIGKILL go to all of them (not
+	// to the Bazel server, a daemon in a session of its own).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	group := func(sig syscall.Signal) { syscall.Kill(-cmd.Process.Pid, sig) }
 
 	var (
 		mu     sync.Mutex
@@ -217,20 +223,45 @@ func (s *bazelSetup) runHot(t *testing.T, ws, target, want string) {
 		case err := <-exited:
 			fail("ended (%v) before the program printed %q and was ready", err, want)
 		case <-deadline:
-			cmd.Process.Kill()
+			group(syscall.SIGKILL)
 			fail("no %q and ready event within the deadline", want)
 		}
 	}
 	t.Logf("bazel run %s: printed and ready after %.1f s", target, time.Since(start).Seconds())
 
-	cmd.Process.Signal(os.Interrupt)
+	// The launcher forwards an interrupt to the program and exits with it;
+	// the program gets it from the group too.
+	group(syscall.SIGINT)
 	select {
 	case <-exited:
 	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		<-exited
-		t.Errorf("bazel run %s: still running 30 s after an interrupt", target)
+		left := processGroup(cmd.Process.Pid)
+		group(syscall.SIGKILL)
+		t.Errorf("bazel run %s: still running 30 s after an interrupt:\n%s", target, left)
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			t.Errorf("bazel run %s: its output is still open 30 s after SIGKILL", target)
+		}
 	}
+}
+
+// processGroup lists the processes of group pgid, for a failure message.
+func processGroup(pgid int) string {
+	out, err := exec.Command("ps", "-eo", "pgid=,pid=,ppid=,stat=,args=").Output()
+	if err != nil {
+		return fmt.Sprintf("(ps: %v)", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == fmt.Sprint(pgid) {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return "(no process left in its group: something outside it holds its output open)"
+	}
+	return strings.Join(lines, "\n")
 }
 
 // TestBazelGazelle: `bazel run //:gazelle` with the extension generates
