@@ -270,8 +270,10 @@ func (r *run) start(t *testing.T) {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
+			// ibazel writes to the same stderr, at times without ending its
+			// line first: an event may start mid-line.
 			var ev event
-			if strings.HasPrefix(line, `{"event":`) && json.Unmarshal([]byte(line), &ev) == nil {
+			if i := strings.Index(line, `{"event":`); i >= 0 && json.Unmarshal([]byte(line[i:]), &ev) == nil {
 				t.Logf("event %s", line)
 				r.events <- ev
 			} else if !strings.HasPrefix(line, "[") && !strings.HasPrefix(line, "Loading") && !strings.HasPrefix(line, "Analyzing") {

@@ -238,8 +238,13 @@ func TestIbazelRun(t *testing.T) {
 
 	// A change that does not build: reported, and the program runs on.
 	r.edit("examples/visits/store/store.go", "c.total++", "c.total++ +")
-	for {
-		ev := <-r.events
+	for timeout := time.After(5 * time.Minute); ; {
+		var ev event
+		select {
+		case ev = <-r.events:
+		case <-timeout:
+			t.Fatal("no error event for a change that does not build")
+		}
 		if ev.Event == "error" {
 			if ev.Kind != "build" || !strings.Contains(ev.Message, "bazel build failed") {
 				t.Fatalf("error event %+v", ev)
