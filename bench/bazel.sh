@@ -35,7 +35,7 @@ mv "$tmp" "$RULES_GO_HOT_HOTRELOAD"
 
 store=examples/visits/store/store.go
 cp "$store" "$OUT/.store.go.orig"
-trap 'cp "$OUT/.store.go.orig" "$store"; rm -f "$OUT/.store.go.orig"; [ -n "${pid:-}" ] && kill -INT -- "-$pid" 2>/dev/null; true' EXIT
+trap 'set +e; cp "$OUT/.store.go.orig" "$store"; rm -f "$OUT/.store.go.orig"; [ -n "${pid:-}" ] && kill -INT -- "-$pid" 2>/dev/null; true' EXIT
 
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }

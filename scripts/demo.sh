@@ -46,9 +46,13 @@ work=$(mktemp -d)
 log=$work/hotreload.log
 cp examples/visits/main.go examples/visits/store/store.go "$work/"
 cleanup() {
-	[ -n "${pid:-}" ] && kill -INT -- "-$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	set +e # a failing step here must not skip the others (errexit applies in traps)
 	cp "$work/main.go" examples/visits/main.go
 	cp "$work/store.go" examples/visits/store/store.go
+	if [ -n "${pid:-}" ]; then
+		kill -INT -- "-$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
