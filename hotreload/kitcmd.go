@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/gohot/rules_go_hot/hotreload/internal/bazelkit"
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/hotreload/internal/patcher"
+	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
 
 // kitCmd is `hotreload kit`: it writes a go_hot_binary's patch kit as one
@@ -36,8 +38,57 @@ func kitCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hotreload kit: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "hotreload kit: %s: %d packages, binary %s\n", *out, len(k.Packages), k.BuildID)
+	n, err := writeRewritten(k)
+	if err != nil {
+		fmt.Fprintf(stderr, "hotreload kit: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "hotreload kit: %s: %d packages (%d of the workspace, rewritten sources in rewritten/), binary %s\n", *out, len(k.Packages), n, k.BuildID)
 	return 0
+}
+
+// writeRewritten puts beside the snapshot of each workspace package's
+// sources what the hot SDK compiled from them — the same rewriter, under the
+// same package path — and the rewrite's manifest (every generated slot,
+// alias, accessor and wrapper): for reading, e.g. to see which functions
+// were instrumented or skipped, and why.
+func writeRewritten(k *kit.Kit) (int, error) {
+	n := 0
+	for path, p := range k.Packages {
+		if !p.Main {
+			continue
+		}
+		var files []rewriter.File
+		for _, name := range p.Files {
+			src, err := os.ReadFile(filepath.Join(k.SourceDir(path), name))
+			if err != nil {
+				return n, err
+			}
+			files = append(files, rewriter.File{Name: name, Src: src})
+		}
+		res, err := rewriter.Rewrite(rewriter.Config{ImportPath: p.LinkPath(), GoVersion: p.Lang}, files)
+		if err != nil {
+			return n, fmt.Errorf("rewriting %s: %v", path, err)
+		}
+		dir := filepath.Join(k.Dir, "rewritten", filepath.FromSlash(path))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return n, err
+		}
+		for _, f := range res.Files {
+			if err := os.WriteFile(filepath.Join(dir, filepath.Base(f.Name)), f.Src, 0o644); err != nil {
+				return n, err
+			}
+		}
+		man, err := json.MarshalIndent(res.Manifest, "", "\t")
+		if err != nil {
+			return n, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "manifest.json"), append(man, '\n'), 0o644); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // patchCmd is `hotreload patch`: it builds a patch for the binary a base

@@ -102,6 +102,14 @@ new_local_repository(
 	if out, err := exec.Command("cp", "-rL", filepath.Join(worktreeA, "bazel-bin/examples/visits/visits_hot.kitdir"), store).CombinedOutput(); err != nil {
 		t.Fatalf("archiving the kit: %v\n%s", err, out)
 	}
+	// The kit holds what was compiled: the rewritten sources and their manifest.
+	rewritten, err := os.ReadFile(filepath.Join(store, "rewritten/example.com/visits/store/store.go"))
+	if err != nil || !strings.Contains(string(rewritten), "if h := GoHotS_counter_add; h != nil {") {
+		t.Fatalf("rewritten store.go in the kit: %v\n%s", err, rewritten)
+	}
+	if _, err := os.Stat(filepath.Join(store, "rewritten/example.com/visits/store/manifest.json")); err != nil {
+		t.Fatal(err)
+	}
 	deployed := filepath.Join(ci, "visits")
 	os.Remove(deployed)
 	// The hot binary (output group hot_binary) is where the kit says.

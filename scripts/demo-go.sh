@@ -36,8 +36,13 @@ log=$work/hotreload.log
 cp -r examples/visits "$work/visits"
 cd "$work/visits"
 cleanup() {
-	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	set +e # errexit applies in traps: a killed run's status must not end the cleanup
+	if [ -n "${pid:-}" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
 	rm -rf "$work"
+	return 0
 }
 trap cleanup EXIT
 

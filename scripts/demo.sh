@@ -54,6 +54,7 @@ cleanup() {
 		wait "$pid" 2>/dev/null
 	fi
 	rm -rf "$work"
+	return 0
 }
 trap cleanup EXIT
 
