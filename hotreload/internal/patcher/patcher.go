@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"go/ast"
 	"go/build"
-	"go/format"
 	"go/importer"
 	"go/parser"
 	"go/scanner"
@@ -24,6 +23,7 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -31,7 +31,6 @@ import (
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/tools/rewriter"
-	"golang.org/x/tools/go/ast/astutil"
 )
 
 // Builder builds patches against one kit. Patches are cumulative: each
@@ -476,12 +475,8 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 		fmt.Fprintf(&tab, "\t%q,\n", n)
 	}
 	tab.WriteString("}\n")
-	table, err := pruneImports(tab.String())
-	if err != nil {
-		return nil, err
-	}
 	name := filepath.Join(dir, "zz_gohot_table.go")
-	if err := os.WriteFile(name, table, 0o644); err != nil {
+	if err := os.WriteFile(name, []byte(tab.String()), 0o644); err != nil {
 		return nil, err
 	}
 	g.files = append(g.files, name)
@@ -498,36 +493,17 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 	return g, nil
 }
 
-// pruneImports drops the imports a generated file does not use: a reset
-// slot of package main carries the imports of the code that last set it,
-// not only those of its type.
-func pruneImports(src string) ([]byte, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "zz_gohot_table.go", src, parser.ParseComments)
-	if err != nil {
-		return nil, fmt.Errorf("generated table does not parse: %v", err)
-	}
-	var unused []*ast.ImportSpec
-	for _, imp := range f.Imports {
-		if (imp.Name == nil || imp.Name.Name != "_") && !astutil.UsesImport(f, strings.Trim(imp.Path.Value, `"`)) {
-			unused = append(unused, imp)
+// typeImports picks, from the import names a file uses, those a type
+// expression spelled with them names: a reset entry of a later patch needs
+// the slot's type, not what the body that last set it imported.
+func typeImports(typ string, imports map[string]string) map[string]string {
+	used := map[string]string{}
+	for path, name := range imports {
+		if regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\.`).MatchString(typ) {
+			used[path] = name
 		}
 	}
-	for _, imp := range unused {
-		astutil.DeleteNamedImport(fset, f, nameOf(imp), strings.Trim(imp.Path.Value, `"`))
-	}
-	var buf bytes.Buffer
-	if err := format.Node(&buf, fset, f); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-func nameOf(imp *ast.ImportSpec) string {
-	if imp.Name != nil {
-		return imp.Name.Name
-	}
-	return ""
+	return used
 }
 
 // slotExpr spells the address of a slot in the table file.
@@ -640,10 +616,9 @@ func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (ou
 			t.refuse(fd, "its signature names package main's types: move them to another package to patch this function")
 			return "", "", ""
 		}
-		ref.typ, ref.imports = typ, map[string]string{}
+		ref.typ, ref.imports = typ, typeImports(typ, tt.imports)
 		for p, n := range tt.imports {
 			t.imports[p] = n
-			ref.imports[p] = n
 		}
 		local := "gohotMainSlot_" + rf.Slot
 		t.decls = append(t.decls, fmt.Sprintf("//go:linkname %s main.%s\nvar %s %s\n", local, rf.Slot, local, ref.typ))
