@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -22,74 +21,17 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gohot/rules_go_hot/internal/bazeltest"
 )
 
-// env is the Bazel setup shared by the tests of one run: one output user
-// root and disk cache (set in the generated rc), one hotreload binary.
-type env struct {
-	root      string // RULES_GO_HOT_BAZEL_ROOT
-	repo      string // this repository
-	hotreload string // hotreload built from this tree
-}
+// env is the shared Bazel setup (internal/bazeltest) plus this package's
+// example workspaces.
+type env struct{ *bazeltest.Env }
 
-var (
-	setupOnce sync.Once
-	theEnv    *env
-	setupErr  error
-)
-
-func bazelEnv(t *testing.T) *env {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("runs real Bazel builds (minutes when cold)")
-	}
-	root := os.Getenv("RULES_GO_HOT_BAZEL_ROOT")
-	if root == "" {
-		if os.Getenv("RULES_GO_HOT_REQUIRE_BAZEL") == "1" {
-			t.Fatal("RULES_GO_HOT_REQUIRE_BAZEL=1 but RULES_GO_HOT_BAZEL_ROOT is unset: run tools/bazel/setup.sh and source its env.sh")
-		}
-		t.Skip("no Bazel setup (RULES_GO_HOT_BAZEL_ROOT unset): run tools/bazel/setup.sh and source its env.sh")
-	}
-	setupOnce.Do(func() { theEnv, setupErr = newEnv(root) })
-	if setupErr != nil {
-		t.Fatal(setupErr)
-	}
-	return theEnv
-}
-
-func newEnv(root string) (*env, error) {
-	repo, err := filepath.Abs("..")
-	if err != nil {
-		return nil, err
-	}
-	e := &env{root: root, repo: repo}
-	// hotreload, named by its content: the hot SDK's repository rule takes a
-	// prebuilt one from RULES_GO_HOT_HOTRELOAD, and a new path (new content)
-	// re-runs it — an unchanged tool keeps every hot object cached.
-	dir := filepath.Join(root, "hotreload")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	tmp := filepath.Join(dir, fmt.Sprintf("build-%d", os.Getpid()))
-	cmd := exec.Command("go", "build", "-trimpath", "-o", tmp, "./hotreload")
-	cmd.Dir = repo
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building hotreload: %v\n%s", err, out)
-	}
-	b, err := os.ReadFile(tmp)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(b)
-	e.hotreload = filepath.Join(dir, "hotreload-"+hex.EncodeToString(sum[:6]))
-	if err := os.Rename(tmp, e.hotreload); err != nil {
-		return nil, err
-	}
-	return e, nil
-}
+func bazelEnv(t *testing.T) *env { return &env{bazeltest.Setup(t)} }
 
 // workspace lays out a user's workspace at a fixed place under the setup
 // root (a fixed path keeps its Bazel output base, hence warm builds, from
@@ -97,7 +39,7 @@ func newEnv(root string) (*env, error) {
 // given WORKSPACE template.
 func (e *env) workspace(t *testing.T, name, workspaceTemplate string, hot bool) string {
 	t.Helper()
-	ws := filepath.Join(e.root, "e2e", name)
+	ws := filepath.Join(e.Root, "e2e", name)
 	e.layout(t, ws, workspaceTemplate, hot)
 	return ws
 }
@@ -112,14 +54,14 @@ func (e *env) layout(t *testing.T, ws, workspaceTemplate string, hot bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, filepath.Join(ws, "WORKSPACE"), strings.ReplaceAll(string(tmpl), "{{RULES_GO_HOT}}", e.repo))
+	write(t, filepath.Join(ws, "WORKSPACE"), strings.ReplaceAll(string(tmpl), "{{RULES_GO_HOT}}", e.Repo))
 	write(t, filepath.Join(ws, ".bazelrc"), "try-import %workspace%/.rules_go_hot.bazelrc\n")
 	os.Remove(filepath.Join(ws, ".rules_go_hot.bazelrc"))
-	if err := os.Symlink(filepath.Join(e.root, "bazelrc"), filepath.Join(ws, ".rules_go_hot.bazelrc")); err != nil {
+	if err := os.Symlink(filepath.Join(e.Root, "bazelrc"), filepath.Join(ws, ".rules_go_hot.bazelrc")); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"main.go", "store/store.go", "store/BUILD.bazel", "BUILD.bazel"} {
-		b, err := os.ReadFile(filepath.Join(e.repo, "examples/visits", f))
+		b, err := os.ReadFile(filepath.Join(e.Repo, "examples/visits", f))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,32 +93,6 @@ func write(t *testing.T, name, content string) {
 	}
 }
 
-func (e *env) bazel(ws string, args ...string) *exec.Cmd {
-	cmd := exec.Command("bazel", append([]string{"--output_user_root=" + filepath.Join(e.root, "output_user_root")}, args...)...)
-	cmd.Dir = ws
-	cmd.Env = append(os.Environ(), "RULES_GO_HOT_HOTRELOAD="+e.hotreload)
-	return cmd
-}
-
-func (e *env) mustBazel(t *testing.T, ws string, args ...string) string {
-	t.Helper()
-	start := time.Now()
-	out, err := e.bazel(ws, args...).CombinedOutput()
-	t.Logf("bazel %s: %.1f s", strings.Join(args, " "), time.Since(start).Seconds())
-	if err != nil {
-		t.Fatalf("bazel %s: %v\n%s", strings.Join(args, " "), err, tail(string(out), 60))
-	}
-	return string(out)
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
 func sha(t *testing.T, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(name)
@@ -194,8 +110,8 @@ func TestPlainBinaryUnchanged(t *testing.T) {
 	e := bazelEnv(t)
 	hot := e.workspace(t, "hot", "WORKSPACE.hot", true)
 	plain := e.workspace(t, "plain", "WORKSPACE.plain", false)
-	e.mustBazel(t, hot, "build", "//examples/visits:visits", "//examples/visits:visits_hot")
-	e.mustBazel(t, plain, "build", "//examples/visits:visits")
+	e.Must(t, hot, "build", "//examples/visits:visits", "//examples/visits:visits_hot")
+	e.Must(t, plain, "build", "//examples/visits:visits")
 	withHot := sha(t, filepath.Join(hot, "bazel-bin/examples/visits/visits_/visits"))
 	without := sha(t, filepath.Join(plain, "bazel-bin/examples/visits/visits_/visits"))
 	if withHot != without {
@@ -242,7 +158,7 @@ type run struct {
 func (e *env) bazelRun(t *testing.T, ws, target string) *run {
 	t.Helper()
 	r := &run{t: t, ws: ws, events: make(chan event, 100)}
-	r.cmd = e.bazel(ws, "run", target, "--", "-addr", "127.0.0.1:0")
+	r.cmd = e.Command(ws, "run", target, "--", "-addr", "127.0.0.1:0")
 	r.cmd.Env = append(r.cmd.Env, "HOTRELOAD_EVENTS=json")
 	r.start(t)
 	return r
@@ -429,7 +345,7 @@ func TestBazelRunLiveReload(t *testing.T) {
 func TestHotSDKBuildsHotreload(t *testing.T) {
 	e := bazelEnv(t)
 	ws := e.workspace(t, "fetch", "WORKSPACE.hot", true)
-	cmd := e.bazel(ws, "fetch", "@go_hot_sdk_tools//:all")
+	cmd := e.Command(ws, "fetch", "@go_hot_sdk_tools//:all")
 	var env []string
 	for _, kv := range cmd.Env {
 		if !strings.HasPrefix(kv, "RULES_GO_HOT_HOTRELOAD=") {
@@ -438,15 +354,15 @@ func TestHotSDKBuildsHotreload(t *testing.T) {
 	}
 	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("bazel fetch: %v\n%s", err, tail(string(out), 40))
+		t.Fatalf("bazel fetch: %v\n%s", err, bazeltest.Tail(string(out), 40))
 	}
-	out, err := e.bazel(ws, "info", "output_base").Output()
+	out, err := e.Command(ws, "info", "output_base").Output()
 	if err != nil {
 		t.Fatalf("bazel info output_base: %v", err)
 	}
 	base := strings.TrimSpace(string(out))
 	built := filepath.Join(base, "external/go_hot_sdk_tools/hotreload")
-	if got, want := sha(t, built), sha(t, e.hotreload); got != want {
+	if got, want := sha(t, built), sha(t, e.Hotreload); got != want {
 		t.Errorf("the repository rule's hotreload (%s) differs from `go build -trimpath ./hotreload` (%s)", got, want)
 	}
 	// The mirror's compiler is the wrapper, and the rest is the real SDK.

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gohot/rules_go_hot/internal/bazeltest"
 )
 
 const patchTargets = `
@@ -60,7 +62,7 @@ func edit(t *testing.T, file, old, new string) {
 // from another Go.
 func TestCIPatch(t *testing.T) {
 	e := bazelEnv(t)
-	ci := filepath.Join(e.root, "e2e", "ci")
+	ci := filepath.Join(e.Root, "e2e", "ci")
 	repo, worktreeA, store := filepath.Join(ci, "repo"), filepath.Join(ci, "A"), filepath.Join(ci, "kits", "visits")
 	if _, err := os.Stat(repo); err == nil {
 		exec.Command("git", "-C", repo, "worktree", "remove", "--force", worktreeA).Run()
@@ -90,12 +92,12 @@ new_local_repository(
 	git(t, repo, "commit", "-qm", "A")
 	revA := strings.TrimSpace(git(t, repo, "rev-parse", "HEAD"))
 	git(t, repo, "worktree", "add", "-q", worktreeA, "HEAD")
-	if err := os.Symlink(filepath.Join(e.root, "bazelrc"), filepath.Join(worktreeA, ".rules_go_hot.bazelrc")); err != nil {
+	if err := os.Symlink(filepath.Join(e.Root, "bazelrc"), filepath.Join(worktreeA, ".rules_go_hot.bazelrc")); err != nil {
 		t.Fatal(err)
 	}
 
 	// Revision A: build the binary and its kit; archive the kit, deploy the binary.
-	e.mustBazel(t, worktreeA, "build", "//examples/visits:visits_hot", "--output_groups=default,hot_binary,patch_kit")
+	e.Must(t, worktreeA, "build", "//examples/visits:visits_hot", "--output_groups=default,hot_binary,patch_kit")
 	if err := os.MkdirAll(filepath.Dir(store), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +150,7 @@ new_local_repository(
 	sid := r.get("/login?user=ann")
 	pid := fmt.Sprint(prog.Process.Pid)
 	hot := func(args ...string) (string, error) {
-		out, err := exec.Command(e.hotreload, args...).CombinedOutput()
+		out, err := exec.Command(e.Hotreload, args...).CombinedOutput()
 		return string(out), err
 	}
 
@@ -156,7 +158,7 @@ new_local_repository(
 	storeGo := filepath.Join(repo, "examples/visits/store/store.go")
 	edit(t, storeGo, "\tc.hits[page]++\n", "\tc.hits[page] += 10\n")
 	git(t, repo, "commit", "-qam", "B")
-	e.mustBazel(t, repo, "build", "//examples/visits:visits_patch")
+	e.Must(t, repo, "build", "//examples/visits:visits_patch")
 	patch := filepath.Join(repo, "bazel-bin/examples/visits/visits_patch.so")
 	if _, err := os.Stat(patch + ".json"); err != nil {
 		t.Fatalf("no manifest beside the patch: %v", err)
@@ -173,9 +175,9 @@ new_local_repository(
 	// Revision C: a struct change cannot be patched: the build fails, saying where and why.
 	edit(t, storeGo, "\ttotal int\n", "\ttotal int\n\tlast  string\n")
 	git(t, repo, "commit", "-qam", "C")
-	out, err := e.bazel(repo, "build", "//examples/visits:visits_patch").CombinedOutput()
+	out, err := e.Command(repo, "build", "//examples/visits:visits_patch").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "examples/visits/store/store.go:14: type counter: struct fields changed") {
-		t.Fatalf("revision C's patch: want a build failure naming store.go:14, got %v\n%s", err, tail(string(out), 30))
+		t.Fatalf("revision C's patch: want a build failure naming store.go:14, got %v\n%s", err, bazeltest.Tail(string(out), 30))
 	}
 
 	// A base kit from another Go: refused at build time too.
@@ -183,9 +185,9 @@ new_local_repository(
 	kitJSON := filepath.Join(store, "kit.json")
 	os.Chmod(kitJSON, 0o644)
 	edit(t, kitJSON, `"go_version": "go1.`, `"go_version": "go0.`)
-	out, err = e.bazel(repo, "build", "//examples/visits:visits_patch").CombinedOutput()
+	out, err = e.Command(repo, "build", "//examples/visits:visits_patch").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "the base was built with go0.") {
-		t.Fatalf("a base kit of another Go: want a build failure, got %v\n%s", err, tail(string(out), 30))
+		t.Fatalf("a base kit of another Go: want a build failure, got %v\n%s", err, bazeltest.Tail(string(out), 30))
 	}
 
 	// Revision A's sources with the store package compiled with other flags:
@@ -194,9 +196,9 @@ new_local_repository(
 	edit(t, filepath.Join(repo, "examples/visits/main.go"), `fmt.Fprintln(w, "ok")`, `fmt.Fprintln(w, "ok, patched")`)
 	edit(t, filepath.Join(repo, "examples/visits/store/BUILD.bazel"), `importpath = "example.com/visits/store",`, `gc_goopts = ["-B"],
     importpath = "example.com/visits/store",`)
-	out, err = e.bazel(repo, "build", "//examples/visits:visits_patch").CombinedOutput()
+	out, err = e.Command(repo, "build", "//examples/visits:visits_patch").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "package example.com/visits/store: its compiled form differs from the base's though its sources are the same") {
-		t.Fatalf("a package compiled with other flags: want a build failure naming it, got %v\n%s", err, tail(string(out), 30))
+		t.Fatalf("a package compiled with other flags: want a build failure naming it, got %v\n%s", err, bazeltest.Tail(string(out), 30))
 	}
 	git(t, repo, "checkout", "-q", ".")
 
@@ -222,18 +224,18 @@ func TestIbazelRun(t *testing.T) {
 	// ibazel runs `bazel`: this one keeps the shared output root, through
 	// setup.sh's shim (Bazel 4.2.3 has no `run --norun`, ibazel's rebuild).
 	wrapper := filepath.Join(t.TempDir(), "bazel")
-	realBazel := filepath.Join(e.root, "bin", "bazel")
+	realBazel := filepath.Join(e.Root, "bin", "bazel")
 	if _, err := os.Stat(realBazel); err != nil {
 		t.Fatalf("no bazel shim from tools/bazel/setup.sh: %v", err)
 	}
-	write(t, wrapper, fmt.Sprintf("#!/bin/sh\nexec %q --output_user_root=%q \"$@\"\n", realBazel, filepath.Join(e.root, "output_user_root")))
+	write(t, wrapper, fmt.Sprintf("#!/bin/sh\nexec %q --output_user_root=%q \"$@\"\n", realBazel, filepath.Join(e.Root, "output_user_root")))
 	os.Chmod(wrapper, 0o755)
-	e.mustBazel(t, ws, "build", "//examples/visits:visits_hot")
+	e.Must(t, ws, "build", "//examples/visits:visits_hot")
 
 	r := &run{t: t, ws: ws, events: make(chan event, 100)}
 	r.cmd = exec.Command(ibazel, "-bazel_path="+wrapper, "run", "//examples/visits:visits_hot", "--", "-addr", "127.0.0.1:0")
 	r.cmd.Dir = ws
-	r.cmd.Env = append(os.Environ(), "RULES_GO_HOT_HOTRELOAD="+e.hotreload, "HOTRELOAD_EVENTS=json")
+	r.cmd.Env = append(os.Environ(), "RULES_GO_HOT_HOTRELOAD="+e.Hotreload, "HOTRELOAD_EVENTS=json")
 	r.start(t)
 	r.expect("/hit?page=home", "page home: 1 hits")
 	r.expect("/hit?page=home", "page home: 2 hits")

@@ -1,0 +1,122 @@
+// Package bazeltest is what the Bazel integration tests (rules/, gazelle/)
+// share: the Bazel setup that tools/bazel/setup.sh installs, a hotreload
+// built from this tree for the hot SDK, and Bazel commands that keep one
+// output user root and disk cache.
+package bazeltest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Env is the Bazel setup of a test run.
+type Env struct {
+	Root      string // RULES_GO_HOT_BAZEL_ROOT
+	Repo      string // this repository
+	Hotreload string // hotreload built from this tree, named by its content
+}
+
+var (
+	once   sync.Once
+	theEnv *Env
+	envErr error
+)
+
+// Setup returns the setup, building hotreload once per test binary. The
+// tests skip under -short, or when RULES_GO_HOT_BAZEL_ROOT is unset —
+// unless RULES_GO_HOT_REQUIRE_BAZEL=1, as in CI, where that is a failure.
+func Setup(t *testing.T) *Env {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs real Bazel builds (minutes when cold)")
+	}
+	root := os.Getenv("RULES_GO_HOT_BAZEL_ROOT")
+	if root == "" {
+		if os.Getenv("RULES_GO_HOT_REQUIRE_BAZEL") == "1" {
+			t.Fatal("RULES_GO_HOT_REQUIRE_BAZEL=1 but RULES_GO_HOT_BAZEL_ROOT is unset: run tools/bazel/setup.sh and source its env.sh")
+		}
+		t.Skip("no Bazel setup (RULES_GO_HOT_BAZEL_ROOT unset): run tools/bazel/setup.sh and source its env.sh")
+	}
+	once.Do(func() { theEnv, envErr = newEnv(root) })
+	if envErr != nil {
+		t.Fatal(envErr)
+	}
+	return theEnv
+}
+
+func newEnv(root string) (*Env, error) {
+	_, file, _, _ := runtime.Caller(0)
+	e := &Env{Root: root, Repo: filepath.Dir(filepath.Dir(filepath.Dir(file)))}
+	// The hot SDK's repository rule takes a prebuilt hotreload from
+	// RULES_GO_HOT_HOTRELOAD, and a new path (new content) re-runs it: an
+	// unchanged tool keeps every hot object cached.
+	dir := filepath.Join(root, "hotreload")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	tmp := filepath.Join(dir, fmt.Sprintf("build-%d", os.Getpid()))
+	cmd := exec.Command("go", "build", "-trimpath", "-o", tmp, "./hotreload")
+	cmd.Dir = e.Repo
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building hotreload: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(tmp)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	e.Hotreload = filepath.Join(dir, "hotreload-"+hex.EncodeToString(sum[:6]))
+	if err := os.Rename(tmp, e.Hotreload); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Command is a Bazel command in workspace ws, with the shared output user
+// root (and, through the rc setup.sh generates, the shared disk cache).
+func (e *Env) Command(ws string, args ...string) *exec.Cmd {
+	cmd := exec.Command("bazel", append([]string{"--output_user_root=" + filepath.Join(e.Root, "output_user_root")}, args...)...)
+	cmd.Dir = ws
+	cmd.Env = append(os.Environ(), "RULES_GO_HOT_HOTRELOAD="+e.Hotreload)
+	return cmd
+}
+
+// Run runs a Bazel command, logging how long it took.
+func (e *Env) Run(t *testing.T, ws string, args ...string) (string, error) {
+	t.Helper()
+	cmd := e.Command(ws, args...)
+	cmd.WaitDelay = time.Minute
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	t.Logf("bazel %s: %.1f s", strings.Join(args, " "), time.Since(start).Seconds())
+	return string(out), err
+}
+
+// Must runs a Bazel command and fails the test, with the end of its
+// output, if it fails.
+func (e *Env) Must(t *testing.T, ws string, args ...string) string {
+	t.Helper()
+	out, err := e.Run(t, ws, args...)
+	if err != nil {
+		t.Fatalf("bazel %s: %v\n%s", strings.Join(args, " "), err, Tail(out, 60))
+	}
+	return out
+}
+
+// Tail is the last n lines of s.
+func Tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
