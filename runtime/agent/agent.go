@@ -83,6 +83,11 @@ type Agent struct {
 	// base holds each touched slot's value before the agent first set it.
 	base  map[unsafe.Pointer]unsafe.Pointer
 	names map[unsafe.Pointer]string
+	// slotCodes holds, per slot, the runtime names of every patch
+	// function ever stored in it; wordCodes those of each stored value
+	// (oldcode.go: which frames are replaced code).
+	slotCodes map[unsafe.Pointer]map[string]bool
+	wordCodes map[unsafe.Pointer][]string
 	// loaded remembers each plugin file ever opened: a plugin cannot be
 	// unloaded, and plugin.Open returns the first one again for its path.
 	loaded map[string]loadedPlugin
@@ -166,6 +171,9 @@ func newAgent(opts Options) *Agent {
 		base:   map[unsafe.Pointer]unsafe.Pointer{},
 		names:  map[unsafe.Pointer]string{},
 		loaded: map[string]loadedPlugin{},
+
+		slotCodes: map[unsafe.Pointer]map[string]bool{},
+		wordCodes: map[unsafe.Pointer][]string{},
 	}
 }
 

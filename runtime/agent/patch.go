@@ -38,9 +38,10 @@ type loadedPlugin struct {
 
 // change is one validated pair: the slot's address and the word to store.
 type change struct {
-	addr unsafe.Pointer
-	word unsafe.Pointer
-	name string
+	addr  unsafe.Pointer
+	word  unsafe.Pointer
+	name  string
+	codes []string // runtime names of the code word holds (see codeNames)
 }
 
 func (a *Agent) current() int { return len(a.gens) - 1 }
@@ -92,9 +93,11 @@ func (a *Agent) Apply(plugin string) protocol.Response {
 	}
 	a.record(protocol.Generation{Kind: protocol.KindApply, PatchID: m.PatchID, Plugin: plugin, Functions: funcs})
 	t3 := time.Now()
+	old, notes := a.oldCode(changes)
 	return protocol.Response{
 		OK: true, Gen: a.current(), Functions: funcs,
 		VerifyMS: ms(t1.Sub(t0)), LoadMS: ms(t2.Sub(t1)), ApplyMS: ms(t3.Sub(t2)),
+		ScanMS: ms(time.Since(t3)), OldCode: old, Notes: notes,
 	}
 }
 
@@ -224,7 +227,7 @@ func validate(pairs []any, names []string) ([]change, error) {
 			return nil, fmt.Errorf("pair %d (%s): slot set twice", i/2, name)
 		}
 		seen[addr] = true
-		out = append(out, change{addr: addr, word: *(*unsafe.Pointer)(nv.UnsafePointer()), name: name})
+		out = append(out, change{addr: addr, word: *(*unsafe.Pointer)(nv.UnsafePointer()), name: name, codes: codeNames(pairs[i+1])})
 	}
 	return out, nil
 }
@@ -240,6 +243,7 @@ func (a *Agent) set(changes []change) {
 		}
 		a.names[c.addr] = c.name
 	}
+	a.recordCodes(changes)
 	for _, c := range changes {
 		atomic.StorePointer((*unsafe.Pointer)(c.addr), c.word)
 	}
@@ -290,7 +294,9 @@ func (a *Agent) Revert(gen *int) protocol.Response {
 		funcs = append(funcs, c.name)
 	}
 	a.record(protocol.Generation{Kind: protocol.KindRevert, To: &k, Functions: funcs})
-	return protocol.Response{OK: true, Gen: a.current(), Functions: funcs, ApplyMS: ms(time.Since(t0))}
+	t1 := time.Now()
+	old, notes := a.oldCode(changes)
+	return protocol.Response{OK: true, Gen: a.current(), Functions: funcs, ApplyMS: ms(t1.Sub(t0)), ScanMS: ms(time.Since(t1)), OldCode: old, Notes: notes}
 }
 
 func ms(d time.Duration) float64 {

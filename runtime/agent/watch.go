@@ -105,8 +105,12 @@ func (a *Agent) applyAndReport(plugin string) {
 	r.Patch = plugin
 	if r.OK {
 		r.Event = protocol.EventApplied
-		a.report(r, fmt.Sprintf("applied gen %d: %d %s (verify %s ms, load %s ms, apply %s ms)",
-			r.Gen, len(r.Functions), plural(len(r.Functions), "function"), fmtMS(r.VerifyMS), fmtMS(r.LoadMS), fmtMS(r.ApplyMS)))
+		human := fmt.Sprintf("applied gen %d: %d %s (verify %s ms, load %s ms, apply %s ms)",
+			r.Gen, len(r.Functions), plural(len(r.Functions), "function"), fmtMS(r.VerifyMS), fmtMS(r.LoadMS), fmtMS(r.ApplyMS))
+		for _, n := range r.Notes {
+			human += "\nhotreload:     note: " + n
+		}
+		a.report(r, human)
 		return
 	}
 	r.Event = protocol.EventRefused

@@ -138,6 +138,16 @@ type Response struct {
 	VerifyMS  float64  `json:"verify_ms,omitempty"`
 	LoadMS    float64  `json:"load_ms,omitempty"`
 	ApplyMS   float64  `json:"apply_ms,omitempty"`
+	// ScanMS (apply, revert) is the time taken to look for goroutines
+	// still inside replaced code (OldCode), after the switch.
+	ScanMS float64 `json:"scan_ms,omitempty"`
+	// OldCode (apply, revert) lists the switched functions that
+	// goroutines are still executing an old version of: they keep
+	// running it until they return (invariant 7: reported, never hidden).
+	OldCode []OldCode `json:"old_code,omitempty"`
+	// Notes (apply, revert) are what the user should know about the
+	// switch, one line each (today: one per OldCode entry).
+	Notes []string `json:"notes,omitempty"`
 
 	Error string `json:"error,omitempty"`
 	Code  string `json:"code,omitempty"`
@@ -150,6 +160,22 @@ type Response struct {
 	// Events only.
 	Event string `json:"event,omitempty"`
 	Patch string `json:"patch,omitempty"` // the plugin path the event is about
+}
+
+// OldCode is a switched function whose replaced code goroutines are still
+// executing: a frame in its old body (main.main blocked in a server, a
+// worker's loop) or in a function literal its old body made (a goroutine
+// started with go func(){...}()). Each keeps running the old code until it
+// returns.
+type OldCode struct {
+	// Function is the display name, as in Response.Functions.
+	Function string `json:"function"`
+	// Goroutines counts those inside the old body, Closures those inside
+	// a function literal of it.
+	Goroutines int `json:"goroutines"`
+	Closures   int `json:"closures,omitempty"`
+	// Where describes up to three of them: "goroutine 1 [IO wait] at main.go:31".
+	Where []string `json:"where,omitempty"`
 }
 
 // Err returns nil for a successful response, else an *Error.
