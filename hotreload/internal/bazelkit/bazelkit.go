@@ -248,6 +248,10 @@ func snapshot(k *kit.Kit, p *kit.Package, bp Package, opts Options, abs func(str
 	}
 	sort.Strings(p.Files)
 	p.Main = len(p.Files) > 0
+	// rules_go passes the compiler no -lang (only what gc_goopts say):
+	// every package compiles at the SDK's own language version. The
+	// patcher compiles and type-checks patches at the same one.
+	p.Lang = kit.LangVersion("", k.GoVersion, true)
 	h, err := k.SnapshotHash(p)
 	if err != nil {
 		return err

@@ -86,6 +86,11 @@ func TestLoad(t *testing.T) {
 	if !app.Main || app.Name != "main" || app.Archive != "" || app.Dir != filepath.Join(workspace, "app") || !slices.Equal(app.Files, []string{"main.go"}) || app.Hash == "" {
 		t.Errorf("main package %+v", app)
 	}
+	// rules_go compiles at the SDK's language version (no -lang): the
+	// patcher must compile at the same, spelled as -lang takes it.
+	if app.Lang != "go1.26" {
+		t.Errorf("main package language %q, want go1.26 (the SDK's go1.26.8 as -lang spells it)", app.Lang)
+	}
 	// The patcher diffs against the sources as built, not as they are now.
 	if src, _ := os.ReadFile(filepath.Join(k.SourceDir("example.com/app"), "main.go")); !strings.Contains(string(src), "as built") {
 		t.Errorf("snapshot of main.go: %q", src)

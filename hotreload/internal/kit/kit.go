@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"go/version"
 	"io"
 	"os"
 	"os/exec"
@@ -73,8 +74,49 @@ type Package struct {
 	// Main is true for packages of the main module: their sources are
 	// snapshotted under src/<import path>/, and they can be patched.
 	Main bool `json:"main,omitempty"`
-	// Lang is the language version the package compiles at (go1.N).
+	// Lang is the language version the package compiles at: the
+	// compiler's -lang, always of the form go1.N (see LangVersion).
 	Lang string `json:"lang,omitempty"`
+	// Embeds are the files the package embeds (//go:embed), relative to
+	// Dir, with the SHA-256 of each as the base was built from them. They
+	// are part of Hash. Their contents are compiled into the program: a
+	// change to one cannot be patched in (EmbedChanges reports it).
+	Embeds map[string]string `json:"embeds,omitempty"`
+}
+
+// DefaultGoModVersion is the language version of a module whose go.mod has
+// no go line (the go command's gover.DefaultGoModVersion).
+const DefaultGoModVersion = "1.16"
+
+// LangVersion is the language version, as the compiler's -lang takes it
+// (go1.N), that the go command compiles a package at: modGo is the go line
+// of the package's module as go.mod and `go list` spell it ("1.26.0",
+// "1.21rc1", "1.13"; "" for no go line: go1.16), toolchain the go
+// command's GOVERSION. A package of no module (the standard library) is
+// compiled at the toolchain's own version: pass std=true. The go line is
+// never passed on as it is: `go 1.26.0` is not a valid -lang.
+//
+// Every language version hotreload records or hands to the compiler or
+// the rewriter comes from here.
+func LangVersion(modGo, toolchain string, std bool) string {
+	local := version.Lang(toolchain) // "" for a devel toolchain
+	if std {
+		return local
+	}
+	if modGo == "" {
+		modGo = DefaultGoModVersion
+	}
+	lang := version.Lang("go" + strings.TrimPrefix(modGo, "go"))
+	if lang == "" {
+		return local
+	}
+	// Like the go command: a go line newer than the toolchain (which
+	// only a GOTOOLCHAIN=local-less switch lets through) compiles at the
+	// toolchain's version.
+	if local != "" && version.Compare(lang, local) > 0 {
+		return local
+	}
+	return lang
 }
 
 // listed is what `go list -json` says of a package.
@@ -155,9 +197,7 @@ func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
 		}
 		if lp.Module != nil {
 			p.Main = lp.Module.Main
-			if lp.Module.GoVersion != "" {
-				p.Lang = "go" + lp.Module.GoVersion
-			}
+			p.Lang = LangVersion(lp.Module.GoVersion, k.GoVersion, false)
 			if lp.Module.Main && k.ModulePath == "" {
 				k.ModulePath, k.ModuleDir = lp.Module.Path, lp.Module.Dir
 			}
@@ -165,8 +205,14 @@ func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
 		if lp.Name == "main" && lp.Module != nil && lp.Module.Main {
 			k.MainPackage = lp.ImportPath
 		}
+		if lp.Module == nil {
+			p.Lang = LangVersion("", k.GoVersion, true)
+		}
 		sort.Strings(p.Files)
-		if p.Hash, err = k.hashPackage(p, lp.EmbedFiles); err != nil {
+		if p.Embeds, err = digestFiles(p.Dir, lp.EmbedFiles); err != nil {
+			return nil, err
+		}
+		if p.Hash, err = k.hashPackage(p, p.Dir); err != nil {
 			return nil, err
 		}
 		k.Packages[p.ImportPath] = p
@@ -196,28 +242,136 @@ func goEnv(dir string, env []string) (version, goroot, toolDir string, err error
 	return f[0], f[1], f[2], nil
 }
 
-// hashPackage hashes what decides a package's compiled form.
-func (k *Kit) hashPackage(p *Package, embeds []string) (string, error) {
+// hashPackage hashes what decides a package's compiled form: its Go
+// sources, read from srcDir (its directory, or the kit's snapshot of it),
+// and its embedded files, by the digests in p.Embeds. Snapshot, Verify and
+// SnapshotHash all hash through it, so that a package that did not change
+// hashes the same on every side.
+func (k *Kit) hashPackage(p *Package, srcDir string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "gohot-package v1\n%s\n%s\n%s\n%s/%s\n", p.ImportPath, k.GoVersion, k.Wrapper, runtime.GOOS, runtime.GOARCH)
-	files := append(append([]string(nil), p.Files...), embeds...)
-	for _, name := range files {
-		b, err := os.ReadFile(filepath.Join(p.Dir, name))
+	for _, name := range p.Files {
+		b, err := os.ReadFile(filepath.Join(srcDir, name))
 		if err != nil {
 			return "", err
 		}
 		fmt.Fprintf(h, "%s %d\n", name, len(b))
 		h.Write(b)
 	}
+	names := make([]string, 0, len(p.Embeds))
+	for name := range p.Embeds {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(h, "embed %s %s\n", name, p.Embeds[name])
+	}
 	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
+// digestFiles maps each of names (relative to dir, slash-separated) to the
+// SHA-256 of its contents; nil for none.
+func digestFiles(dir string, names []string) (map[string]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	m := make(map[string]string, len(names))
+	for _, name := range names {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		m[name] = hex.EncodeToString(sum[:])
+	}
+	return m, nil
+}
+
 // SnapshotHash hashes a package as hashPackage does, from the snapshot of
-// its sources in the kit rather than from its directory.
+// its sources in the kit rather than from its directory (embedded files
+// by their recorded digests: they are not snapshotted).
 func (k *Kit) SnapshotHash(p *Package) (string, error) {
+	return k.hashPackage(p, k.SourceDir(p.ImportPath))
+}
+
+// current is p as its directory holds it now: its embedded files' digests
+// recomputed.
+func (p *Package) current() (*Package, error) {
 	q := *p
-	q.Dir = k.SourceDir(p.ImportPath)
-	return k.hashPackage(&q, nil)
+	if len(p.Embeds) == 0 {
+		return &q, nil
+	}
+	q.Embeds = make(map[string]string, len(p.Embeds))
+	for name := range p.Embeds {
+		b, err := os.ReadFile(filepath.Join(p.Dir, filepath.FromSlash(name)))
+		if err != nil {
+			if os.IsNotExist(err) {
+				q.Embeds[name] = "missing"
+				continue
+			}
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		q.Embeds[name] = hex.EncodeToString(sum[:])
+	}
+	return &q, nil
+}
+
+// EmbedChange is an embedded file of a main-module package whose contents
+// differ from the base's.
+type EmbedChange struct {
+	Package string // import path of the package that embeds it
+	File    string // absolute path
+}
+
+// EmbedChanges lists the embedded files of the main module's packages that
+// differ from what the base was built from (changed or removed). Their
+// contents are compiled into the program, so no patch can bring them in.
+// New files matching a //go:embed pattern are not seen (the patterns are
+// not recorded, only the files they matched).
+func (k *Kit) EmbedChanges() ([]EmbedChange, error) {
+	var out []EmbedChange
+	for _, p := range k.sortedPackages() {
+		if !p.Main || len(p.Embeds) == 0 {
+			continue
+		}
+		q, err := p.current()
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		for name, sum := range p.Embeds {
+			if q.Embeds[name] != sum {
+				names = append(names, name)
+			}
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			out = append(out, EmbedChange{Package: p.ImportPath, File: filepath.Join(p.Dir, filepath.FromSlash(name))})
+		}
+	}
+	return out, nil
+}
+
+// EmbedDirs are the directories holding the main module's embedded files
+// (for a watcher).
+func (k *Kit) EmbedDirs() []string {
+	seen := map[string]bool{}
+	var dirs []string
+	for _, p := range k.sortedPackages() {
+		if !p.Main {
+			continue
+		}
+		for name := range p.Embeds {
+			d := filepath.Dir(filepath.Join(p.Dir, filepath.FromSlash(name)))
+			if !seen[d] {
+				seen[d] = true
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	sort.Strings(dirs)
+	return dirs
 }
 
 // LinkPath is the path a package's symbols are linked under.
@@ -259,8 +413,11 @@ func (k *Kit) Verify() ([]string, error) {
 		if !p.Main {
 			continue
 		}
-		q := *p
-		h, err := k.hashPackage(&q, nil)
+		q, err := p.current()
+		if err != nil {
+			return nil, err
+		}
+		h, err := k.hashPackage(q, p.Dir)
 		if err != nil {
 			return nil, err
 		}
@@ -400,6 +557,12 @@ func Load(dir string) (*Kit, error) {
 		return nil, fmt.Errorf("%s: kit format %d, this hotreload reads format %d", dir, k.Format, Format)
 	}
 	k.Dir = dir
+	for _, p := range k.Packages {
+		// A kit written before languages were normalized may say go1.26.0.
+		if p.Lang != "" {
+			p.Lang = LangVersion(p.Lang, k.GoVersion, false)
+		}
+	}
 	return k, nil
 }
 

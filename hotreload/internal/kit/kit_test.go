@@ -81,3 +81,115 @@ func TestNotMain(t *testing.T) {
 		t.Fatal("a library package accepted as the program")
 	}
 }
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, src := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestLangVersion: a go line is turned into what the compiler's -lang
+// takes, as the go command does (go1.26.0 is not a valid -lang).
+func TestLangVersion(t *testing.T) {
+	for _, c := range []struct {
+		modGo, toolchain string
+		std              bool
+		want             string
+	}{
+		{"1.26.0", "go1.26.8", false, "go1.26"},
+		{"1.26", "go1.26.8", false, "go1.26"},
+		{"1.21rc1", "go1.26.8", false, "go1.21"},
+		{"1.21.0", "go1.26.8", false, "go1.21"},
+		{"1.13", "go1.26.8", false, "go1.13"},
+		{"go1.24.2", "go1.26.8", false, "go1.24"}, // already prefixed (an old kit.json)
+		{"", "go1.26.8", false, "go1.16"},         // no go line
+		{"1.30.1", "go1.26.8", false, "go1.26"},   // newer than the toolchain
+		{"", "go1.26.8", true, "go1.26"},          // the standard library
+		{"1.13", "devel go1.27-abcdef", false, "go1.13"},
+	} {
+		if got := LangVersion(c.modGo, c.toolchain, c.std); got != c.want {
+			t.Errorf("LangVersion(%q, %q, %v) = %q, want %q", c.modGo, c.toolchain, c.std, got, c.want)
+		}
+	}
+}
+
+// TestSnapshotLang: whatever a module's go line says, the kit records a
+// valid -lang for its packages (the patcher compiles patches with it).
+func TestSnapshotLang(t *testing.T) {
+	for goLine, want := range map[string]string{
+		"go 1.26.0\n":  "go1.26",
+		"go 1.21rc1\n": "go1.21",
+		"go 1.13\n":    "go1.13",
+		"":             "go1.16",
+	} {
+		mod := t.TempDir()
+		writeFiles(t, mod, map[string]string{
+			"go.mod":  "module example.com/l\n\n" + goLine,
+			"main.go": "package main\n\nfunc main() {}\n",
+		})
+		k, err := Snapshot(t.TempDir(), ".", Options{Dir: mod, Env: append(os.Environ(), "GOTOOLCHAIN=local"), WrapperID: "test"})
+		if err != nil {
+			t.Fatalf("%q: %v", goLine, err)
+		}
+		if got := k.Packages["example.com/l"].Lang; got != want {
+			t.Errorf("go line %q: main package language %q, want %q", goLine, got, want)
+		}
+		if got := k.Packages["runtime"].Lang; got != LangVersion("", k.GoVersion, true) {
+			t.Errorf("runtime language %q", got)
+		}
+	}
+}
+
+// TestSnapshotEmbed: a package with //go:embed hashes the same at the
+// snapshot and at the check after the build (it used to look changed
+// every time, and the base was built four times); a change to an embedded
+// file is seen, and named.
+func TestSnapshotEmbed(t *testing.T) {
+	mod := t.TempDir()
+	writeFiles(t, mod, map[string]string{
+		"go.mod":                   "module example.com/e\n\ngo 1.26.0\n",
+		"main.go":                  "package main\n\nimport \"example.com/e/assets\"\n\nfunc main() { println(assets.Index) }\n",
+		"assets/assets.go":         "package assets\n\nimport _ \"embed\"\n\n//go:embed static/index.html\nvar Index string\n",
+		"assets/static/index.html": "<p>hello</p>\n",
+	})
+	k, err := Snapshot(t.TempDir(), ".", Options{Dir: mod, Env: os.Environ(), WrapperID: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := k.Packages["example.com/e/assets"]
+	if p == nil || len(p.Embeds) != 1 || p.Embeds["static/index.html"] == "" {
+		t.Fatalf("assets %+v", p)
+	}
+	if changed, err := k.Verify(); err != nil || len(changed) != 0 {
+		t.Fatalf("verify, nothing edited: %v %v", changed, err)
+	}
+	if h, err := k.SnapshotHash(p); err != nil || h != p.Hash {
+		t.Fatalf("snapshot hash %s, package hash %s (%v)", h, p.Hash, err)
+	}
+	if ch, err := k.EmbedChanges(); err != nil || len(ch) != 0 {
+		t.Fatalf("embed changes, nothing edited: %v %v", ch, err)
+	}
+	if dirs := k.EmbedDirs(); !slices.Equal(dirs, []string{filepath.Join(mod, "assets", "static")}) {
+		t.Fatalf("embed dirs %v", dirs)
+	}
+
+	writeFiles(t, mod, map[string]string{"assets/static/index.html": "<p>bye</p>\n"})
+	if changed, err := k.Verify(); err != nil || !slices.Equal(changed, []string{"example.com/e/assets"}) {
+		t.Fatalf("verify after an edit of the embedded file: %v %v", changed, err)
+	}
+	ch, err := k.EmbedChanges()
+	if err != nil || len(ch) != 1 || ch[0].Package != "example.com/e/assets" || ch[0].File != filepath.Join(mod, "assets", "static", "index.html") {
+		t.Fatalf("embed changes: %+v %v", ch, err)
+	}
+	os.Remove(filepath.Join(mod, "assets", "static", "index.html"))
+	if ch, err := k.EmbedChanges(); err != nil || len(ch) != 1 {
+		t.Fatalf("embed changes after a removal: %+v %v", ch, err)
+	}
+}
