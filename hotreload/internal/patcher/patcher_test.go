@@ -2,31 +2,18 @@ package patcher
 
 import (
 	"bufio"
-	"github.com/gohot/rules_go_hot/hotreload/internal/testutil"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
+	"github.com/gohot/rules_go_hot/hotreload/internal/testutil"
 )
-
-// hotreloadBinary builds the hotreload command once per test binary.
-func hotreloadBinary(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("plugins need cgo, and there is no gcc")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "hotreload")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/gohot/rules_go_hot/hotreload")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building hotreload: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // host is a running test program.
 type host struct {
@@ -58,49 +45,174 @@ func editFile(t *testing.T, file, old, new string) {
 	}
 }
 
-// TestPatches builds a real hot program and real patches against its
-// kit, loads them into the running program and checks the new behaviour
-// and the kept state, and the refusals.
-func TestPatches(t *testing.T) {
-	hot := hotreloadBinary(t)
+// fixture is one hot program built from testdata/app, with its kit. It is
+// built once per test binary (the base build is the slow part); each test
+// starts its own process and builder and puts the sources back when done.
+type fixture struct {
+	mod, bin string
+	kit      *kit.Kit
+	orig     map[string][]byte // the module's files as the base has them
+}
+
+var (
+	fixtureOnce sync.Once
+	theFixture  *fixture
+	fixtureErr  string
+)
+
+func baseFixture(t *testing.T) *fixture {
+	t.Helper()
+	fixtureOnce.Do(func() {
+		ft := &fixtureT{}
+		theFixture = buildFixture(ft, t)
+		fixtureErr = ft.err
+	})
+	if fixtureErr != "" {
+		t.Fatal(fixtureErr)
+	}
+	if theFixture == nil {
+		t.Skip("no fixture")
+	}
+	return theFixture
+}
+
+// fixtureT collects a fixture build's failure for every test to report.
+type fixtureT struct{ err string }
+
+func buildFixture(ft *fixtureT, t *testing.T) *fixture {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("plugins need cgo, and there is no gcc")
+	}
+	fail := func(format string, args ...any) *fixture {
+		ft.err = fmt.Sprintf(format, args...)
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "patcher-fixture")
+	if err != nil {
+		return fail("%v", err)
+	}
+	hot := filepath.Join(dir, "hotreload")
+	if out, err := exec.Command("go", "build", "-o", hot, "github.com/gohot/rules_go_hot/hotreload").CombinedOutput(); err != nil {
+		return fail("building hotreload: %v\n%s", err, out)
+	}
 	out, err := exec.Command(hot, "version").Output()
 	if err != nil {
-		t.Fatal(err)
+		return fail("%v", err)
 	}
 	wid := strings.TrimPrefix(strings.TrimSpace(string(out)), "hotreload gohot-")
-	mod := t.TempDir()
-	testutil.CopyTree(t, "testdata/app", mod)
+	f := &fixture{mod: filepath.Join(dir, "app"), bin: filepath.Join(dir, "host"), orig: map[string][]byte{}}
+	testutil.CopyTree(t, "testdata/app", f.mod)
+	filepath.Walk(f.mod, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			f.orig[p], _ = os.ReadFile(p)
+		}
+		return nil
+	})
 	env := append(os.Environ(), "CGO_ENABLED=1")
-	opts := kit.Options{Dir: mod, Env: env, Wrapper: hot, WrapperID: wid}
-	k, err := kit.Snapshot(t.TempDir(), ".", opts)
-	if err != nil {
-		t.Fatal(err)
+	opts := kit.Options{Dir: f.mod, Env: env, Wrapper: hot, WrapperID: wid}
+	if f.kit, err = kit.Snapshot(filepath.Join(dir, "kit"), ".", opts); err != nil {
+		return fail("%v", err)
 	}
-	bin := filepath.Join(t.TempDir(), "host")
-	cmd := exec.Command("go", "build", "-toolexec="+hot, "-ldflags=-linkmode=external", "-o", bin, ".")
-	cmd.Dir, cmd.Env = mod, env
+	cmd := exec.Command("go", "build", "-toolexec="+hot, "-ldflags=-linkmode=external", "-o", f.bin, ".")
+	cmd.Dir, cmd.Env = f.mod, env
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("host build: %v\n%s", err, out)
+		return fail("host build: %v\n%s", err, out)
 	}
-	idOut, err := exec.Command("go", "tool", "buildid", bin).Output()
+	idOut, err := exec.Command("go", "tool", "buildid", f.bin).Output()
 	if err != nil {
-		t.Fatal(err)
+		return fail("%v", err)
 	}
-	k.BuildID = strings.TrimSpace(string(idOut))
-	if err := k.RecordArchives(opts, "runtime/cgo"); err != nil {
-		t.Fatal(err)
+	f.kit.BuildID = strings.TrimSpace(string(idOut))
+	if err := f.kit.RecordArchives(opts, "runtime/cgo"); err != nil {
+		return fail("%v", err)
 	}
+	return f
+}
 
-	proc := exec.Command(bin)
+// session is one test's running host and builder.
+type session struct {
+	t *testing.T
+	f *fixture
+	h *host
+	b *Builder
+}
+
+func newSession(t *testing.T) *session {
+	f := baseFixture(t)
+	t.Cleanup(func() {
+		for p, b := range f.orig {
+			os.WriteFile(p, b, 0o644)
+		}
+	})
+	proc := exec.Command(f.bin)
 	stdin, _ := proc.StdinPipe()
 	stdout, _ := proc.StdoutPipe()
 	proc.Stderr = os.Stderr
 	if err := proc.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer proc.Process.Kill()
-	h := &host{t: t, in: stdin, out: bufio.NewScanner(stdout)}
-	b := NewBuilder(k, t.TempDir())
+	t.Cleanup(func() { proc.Process.Kill(); proc.Wait() })
+	return &session{t: t, f: f, h: &host{t: t, in: stdin, out: bufio.NewScanner(stdout)}, b: NewBuilder(f.kit, t.TempDir())}
+}
+
+func (s *session) file(rel string) string { return filepath.Join(s.f.mod, rel) }
+
+// edit replaces old with new in the module file rel.
+func (s *session) edit(rel, old, new string) {
+	s.t.Helper()
+	editFile(s.t, s.file(rel), old, new)
+}
+
+// build builds a patch and fails the test on an error.
+func (s *session) build() *Result {
+	s.t.Helper()
+	res, err := s.b.Build()
+	if err != nil {
+		s.t.Fatalf("patch: %v", err)
+	}
+	return res
+}
+
+// patch builds a patch that must not be refused and loads it.
+func (s *session) patch() *Result {
+	s.t.Helper()
+	res := s.build()
+	if len(res.Refusals) > 0 {
+		s.t.Fatalf("refused: %v", res.Refusals)
+	}
+	if res.Unchanged {
+		s.t.Fatalf("patch: unchanged")
+	}
+	if got := s.h.do("load " + res.Plugin); got != "loaded" {
+		s.t.Fatalf("load: %s", got)
+	}
+	s.b.MarkApplied(res)
+	return res
+}
+
+// refused builds and wants exactly one refusal, which it returns.
+func (s *session) refused() Refusal {
+	s.t.Helper()
+	res := s.build()
+	if len(res.Refusals) != 1 {
+		s.t.Fatalf("want exactly one refusal, got %d: %v", len(res.Refusals), res.Refusals)
+	}
+	return res.Refusals[0]
+}
+
+func (s *session) want(cmd, w string) {
+	s.t.Helper()
+	if got := s.h.do(cmd); got != w {
+		s.t.Fatalf("%s: got %q, want %q", cmd, got, w)
+	}
+}
+
+// TestPatches builds a real hot program and real patches against its
+// kit, loads them into the running program and checks the new behaviour
+// and the kept state, and the refusals.
+func TestPatches(t *testing.T) {
+	s := newSession(t)
+	mod, b, h := s.f.mod, s.b, s.h
 	patch := func() *Result {
 		t.Helper()
 		res, err := b.Build()
@@ -115,12 +227,7 @@ func TestPatches(t *testing.T) {
 		}
 		return res
 	}
-	want := func(cmd, w string) {
-		t.Helper()
-		if got := h.do(cmd); got != w {
-			t.Fatalf("%s: got %q, want %q", cmd, got, w)
-		}
-	}
+	want := s.want
 
 	want("call", "result 1 L:s 7 b hello x 1")
 
@@ -143,7 +250,7 @@ func TestPatches(t *testing.T) {
 
 	// A rude edit is refused with its place and reason.
 	editFile(t, lib, "\tcount int\n", "\tcount int\n\textra int\n")
-	res, err = b.Build()
+	res, err := b.Build()
 	if err != nil || len(res.Refusals) != 1 || !strings.Contains(res.Refusals[0].Reason, "struct fields changed") || res.Refusals[0].File != "lib/lib.go" {
 		t.Fatalf("rude edit: %v %+v", err, res)
 	}

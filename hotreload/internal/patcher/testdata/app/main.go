@@ -15,6 +15,11 @@ import (
 
 func greet(name string) string { return "hello " + name }
 
+// counter is a type of package main: a patch cannot name it.
+type counter int
+
+func show(it *lib.Item) string { return fmt.Sprint(it.ID, " ", it.Name, " ", it.Count()) }
+
 func main() {
 	s := lib.New()
 	in := bufio.NewScanner(os.Stdin)
@@ -26,6 +31,8 @@ func main() {
 		switch f[0] {
 		case "call":
 			fmt.Println("result", s.Bump(1), s.Describe(), lib.Max(3, 7), lib.Max("a", "b"), greet("x"), lib.Hits())
+		case "item":
+			fmt.Println("item", show(lib.NewItem("n")), lib.Sizes(), lib.Kinds())
 		case "load":
 			if err := apply(f[1]); err != nil {
 				fmt.Println("error", err)

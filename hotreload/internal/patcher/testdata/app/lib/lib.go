@@ -41,3 +41,35 @@ func Max[T cmp.Ordered](a, b T) T {
 }
 
 func Hits() int { return hits }
+
+// Kind is an iota enumeration.
+type Kind int
+
+const (
+	KindA Kind = iota
+	KindB
+	KindC
+)
+
+const (
+	small  = 1
+	medium = 2
+	large  = 3
+)
+
+func Sizes() int { return small*100 + medium*10 + large }
+
+type Base struct{ ID int }
+
+// Item embeds Base, has a tagged field and an unexported one.
+type Item struct {
+	Base
+	Name  string `json:"name"`
+	count int
+}
+
+func NewItem(name string) *Item { return &Item{Base: Base{ID: 1}, Name: name, count: 1} }
+
+func (it *Item) Count() int { return it.count }
+
+func Kinds() []Kind { return []Kind{KindA, KindB, KindC} }

@@ -1,0 +1,122 @@
+package patcher
+
+import (
+	"strings"
+	"testing"
+)
+
+const (
+	itemBase  = "item 1 n 1 123 [0 1 2]"
+	mainShow  = `func show(it *lib.Item) string { return fmt.Sprint(it.ID, " ", it.Name, " ", it.Count()) }`
+	libCount  = "func (it *Item) Count() int { return it.count }"
+	libCount2 = "func (it *Item) Count() int { return it.count + 10 }"
+)
+
+func wantFunctions(t *testing.T, res *Result, want ...string) {
+	t.Helper()
+	if strings.Join(res.Functions, " ") != strings.Join(want, " ") {
+		t.Fatalf("functions %q, want %q", res.Functions, want)
+	}
+}
+
+// A refused edit of package main, once undone, leaves no trace: the next
+// build is unchanged, and a later good edit patches only what it changed.
+// The refusal is reported once (though the type is used twice), with a
+// module-relative file name.
+func TestRefusalThenUndo(t *testing.T) {
+	s := newSession(t)
+	s.want("item", itemBase)
+	bad := `func show(it *lib.Item) string { var c counter; var d counter; _, _ = c, d; return "" }`
+	s.edit("main.go", mainShow, bad)
+	r := s.refused()
+	if r.File != "main.go" || r.Line == 0 || r.Decl != "func show" || !strings.Contains(r.Reason, "counter") {
+		t.Errorf("refusal: %+v", r)
+	}
+	s.edit("main.go", bad, mainShow)
+	if res := s.build(); !res.Unchanged || len(res.Functions) != 0 {
+		t.Fatalf("after undoing the refused edit: %+v, want unchanged", res)
+	}
+	s.edit("lib/lib.go", libCount, libCount2)
+	wantFunctions(t, s.patch(), "example.com/app/lib.Item.Count")
+	s.want("item", "item 1 n 11 123 [0 1 2]")
+}
+
+// A refused edit replaced by a different good one of the same function.
+func TestRefusalThenOtherEdit(t *testing.T) {
+	s := newSession(t)
+	bad := `func show(it *lib.Item) string { var c counter; _ = c; return "" }`
+	good := `func show(it *lib.Item) string { return fmt.Sprint("show ", it.Name) }`
+	s.edit("main.go", mainShow, bad)
+	s.refused()
+	s.edit("main.go", bad, good)
+	s.edit("lib/lib.go", libCount, libCount2)
+	wantFunctions(t, s.patch(), "example.com/app.show", "example.com/app/lib.Item.Count")
+	s.want("item", "item show n 123 [0 1 2]")
+}
+
+// A reset of package main's function whose type names a package that the
+// same patch imports under another name (it patches that package too).
+func TestResetWithPatchedPackage(t *testing.T) {
+	s := newSession(t)
+	edited := strings.Replace(mainShow, `" ", it.Count()`, `" ", it.Count(), "!"`, 1)
+	s.edit("main.go", mainShow, edited)
+	s.patch()
+	s.want("item", "item 1 n 1! 123 [0 1 2]")
+	s.edit("main.go", edited, mainShow)
+	s.edit("lib/lib.go", libCount, libCount2)
+	wantFunctions(t, s.patch(), "example.com/app/lib.Item.Count", "example.com/app.show")
+	s.want("item", "item 1 n 11 123 [0 1 2]")
+}
+
+// One changed constant of a block is one refusal; constants shifted by an
+// insertion in an iota block are one refusal that says so; a constant
+// added at the end of the block lives in the patch.
+func TestConstRefusals(t *testing.T) {
+	s := newSession(t)
+	s.edit("lib/lib.go", "medium = 2", "medium = 20")
+	r := s.refused()
+	if r.Decl != "const medium" || !strings.Contains(r.Reason, "2 to 20") || r.File != "lib/lib.go" {
+		t.Errorf("changed constant: %+v", r)
+	}
+	s.edit("lib/lib.go", "medium = 20", "medium = 2")
+
+	s.edit("lib/lib.go", "KindA Kind = iota\n", "KindA Kind = iota\n\tKindZ\n")
+	r = s.refused()
+	if !strings.Contains(r.Decl, "KindB") || !strings.Contains(r.Decl, "KindC") || !strings.Contains(r.Reason, "KindZ") || !strings.Contains(r.Reason, "iota") {
+		t.Errorf("shifted constants: %+v", r)
+	}
+	s.edit("lib/lib.go", "KindA Kind = iota\n\tKindZ\n", "KindA Kind = iota\n")
+
+	s.edit("lib/lib.go", "\tKindC\n)", "\tKindC\n\tKindD\n)")
+	s.edit("lib/lib.go", "[]Kind{KindA, KindB, KindC}", "[]Kind{KindA, KindB, KindC, KindD}")
+	s.patch()
+	s.want("item", "item 1 n 1 123 [0 1 2 3]")
+}
+
+// A struct tag change is refused for what it is, not as a layout change.
+func TestStructTagRefusal(t *testing.T) {
+	s := newSession(t)
+	s.edit("lib/lib.go", "`json:\"name\"`", "`json:\"title\"`")
+	r := s.refused()
+	if r.Decl != "type Item" || !strings.Contains(r.Reason, "tag") || !strings.Contains(r.Reason, "Name") || strings.Contains(r.Reason, "layout") {
+		t.Errorf("tag change: %+v", r)
+	}
+}
+
+// Composite literals of the package's own struct types, with unexported
+// and embedded fields, keyed, positional and elided, work in a patch.
+func TestOwnStructLiterals(t *testing.T) {
+	s := newSession(t)
+	old := `func NewItem(name string) *Item { return &Item{Base: Base{ID: 1}, Name: name, count: 1} }`
+	s.edit("lib/lib.go", old, `func NewItem(name string) *Item { return &Item{Base: Base{ID: 4}, Name: name} }`)
+	s.patch()
+	s.want("item", "item 4 n 0 123 [0 1 2]")
+	s.edit("lib/lib.go", `func NewItem(name string) *Item { return &Item{Base: Base{ID: 4}, Name: name} }`, `func NewItem(name string) *Item {
+	items := []*Item{{Base: Base{ID: 2}, Name: name, count: 5}, {count: 7}}
+	v := Item{Base{3}, name, 9}
+	byName := map[string]Item{"x": {count: 100}}
+	return &Item{Base: Base{ID: items[0].ID + v.ID}, Name: name, count: items[0].count + items[1].count + v.count + byName["x"].count}
+}`)
+	s.patch()
+	s.want("item", "item 5 n 121 123 [0 1 2]")
+}
