@@ -6,6 +6,7 @@
 package inject
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -21,6 +22,15 @@ import (
 // Dir is the directory, inside the program's module, that the injected
 // agent packages appear in (only in the overlay).
 const Dir = "gohotagent"
+
+// AgentLang is the language version the agent's sources are written at
+// (this module's go line, as -lang spells it). The injected packages live
+// in the program's module, which the go command compiles at the module's
+// own go line, however old (`go 1.13`: no any, no generics): each
+// injected agent file says, with a //go:build go1.N line, the version it
+// needs, and the compiler takes a file's version over its module's. The
+// program's own files keep theirs.
+const AgentLang = "go1.26"
 
 // Overlay writes the overlay's files under work and returns the path of
 // the overlay JSON for `go build -overlay`.
@@ -51,6 +61,7 @@ func Overlay(work, moduleDir, modulePath, mainDir string, base map[string]string
 		}
 		// The agent's own import of its protocol package moves along.
 		src = []byte(strings.ReplaceAll(string(src), `"`+hotruntime.AgentImportPath+`/`, `"`+agentPath+`/`))
+		src = withLang(src, AgentLang)
 		return add(filepath.Join(moduleDir, Dir, filepath.FromSlash(name)), path.Join("agent-src", name), src)
 	})
 	if err != nil {
@@ -86,4 +97,23 @@ func baseTable(base map[string]string) []byte {
 	}
 	b.WriteString("\t}\n}\n")
 	return []byte(b.String())
+}
+
+// withLang makes a Go file require language version lang: it adds lang to
+// the file's //go:build constraint, or adds one.
+func withLang(src []byte, lang string) []byte {
+	lines := bytes.SplitAfter(src, []byte("\n"))
+	for i, l := range lines {
+		t := bytes.TrimSpace(l)
+		if bytes.HasPrefix(t, []byte("//go:build ")) {
+			expr := strings.TrimSpace(string(t[len("//go:build "):]))
+			lines[i] = []byte("//go:build " + lang + " && (" + expr + ")\n")
+			return bytes.Join(lines, nil)
+		}
+		// The constraint may only follow blank lines and line comments.
+		if len(t) > 0 && !bytes.HasPrefix(t, []byte("//")) {
+			break
+		}
+	}
+	return append([]byte("//go:build "+lang+"\n\n"), src...)
 }
