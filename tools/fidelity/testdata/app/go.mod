@@ -1,0 +1,3 @@
+module example.com/fidelityapp
+
+go 1.22
