@@ -89,15 +89,16 @@ type Package struct {
 const DefaultGoModVersion = "1.16"
 
 // LangVersion is the language version, as the compiler's -lang takes it
-// (go1.N), that the go command compiles a package at: modGo is the go line
-// of the package's module as go.mod and `go list` spell it ("1.26.0",
-// "1.21rc1", "1.13"; "" for no go line: go1.16), toolchain the go
-// command's GOVERSION. A package of no module (the standard library) is
-// compiled at the toolchain's own version: pass std=true. The go line is
-// never passed on as it is: `go 1.26.0` is not a valid -lang.
+// (go1.N), that a hot build compiles a package at: what the go command
+// passes (raised by HotLang). modGo is the go line of the package's module
+// as go.mod and `go list` spell it ("1.26.0", "1.21rc1", "1.13"; "" for
+// no go line: go1.16), toolchain the go command's GOVERSION. A package of
+// no module (the standard library) is compiled at the toolchain's own
+// version: pass std=true. The go line is never passed on as it is:
+// `go 1.26.0` is not a valid -lang.
 //
-// Every language version hotreload records or hands to the compiler or
-// the rewriter comes from here.
+// Every language version hotreload records for a package (and so hands
+// the patcher's compiler and rewriter) comes from here.
 func LangVersion(modGo, toolchain string, std bool) string {
 	local := version.Lang(toolchain) // "" for a devel toolchain
 	if std {
@@ -115,6 +116,22 @@ func LangVersion(modGo, toolchain string, std bool) string {
 	// toolchain's version.
 	if local != "" && version.Compare(lang, local) > 0 {
 		return local
+	}
+	return HotLang(lang)
+}
+
+// MinLang is the oldest language version hot code is compiled at: the
+// instrumentation declares type aliases, which need go1.9.
+const MinLang = "go1.9"
+
+// HotLang is the language version a hot build compiles a package at that
+// the go command would compile at lang: lang itself, or MinLang if lang is
+// older (a module saying `go 1.5`). Nothing a program valid at go1.N means
+// changes up to go1.9 (-lang only gates features there), so raising it is
+// invisible to the program. The compile wrapper raises -lang with it.
+func HotLang(lang string) string {
+	if version.IsValid(lang) && version.Compare(lang, MinLang) < 0 {
+		return MinLang
 	}
 	return lang
 }

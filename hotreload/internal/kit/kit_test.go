@@ -113,6 +113,8 @@ func TestLangVersion(t *testing.T) {
 		{"1.30.1", "go1.26.8", false, "go1.26"},   // newer than the toolchain
 		{"", "go1.26.8", true, "go1.26"},          // the standard library
 		{"1.13", "devel go1.27-abcdef", false, "go1.13"},
+		{"1.5", "go1.26.8", false, "go1.9"}, // raised: instrumentation needs type aliases
+		{"1.9", "go1.26.8", false, "go1.9"},
 	} {
 		if got := LangVersion(c.modGo, c.toolchain, c.std); got != c.want {
 			t.Errorf("LangVersion(%q, %q, %v) = %q, want %q", c.modGo, c.toolchain, c.std, got, c.want)

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
 
@@ -228,6 +229,12 @@ func parseCompile(args []string) (*compile, error) {
 			c.trimIdx, c.trimEq = i, true
 		case strings.HasPrefix(a, "-lang="):
 			c.lang = a[len("-lang="):]
+			// The instrumentation needs go1.9 (type aliases): a
+			// package of a module saying `go 1.5` compiles at that.
+			if hot := kit.HotLang(c.lang); hot != c.lang {
+				c.lang = hot
+				args[i] = "-lang=" + hot
+			}
 		case a == "-race" || a == "-race=true":
 			c.race = true
 		case a == "-+":

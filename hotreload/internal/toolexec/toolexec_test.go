@@ -52,6 +52,22 @@ func TestParseCompile(t *testing.T) {
 	}
 }
 
+// TestParseCompileOldLang: a package of a module saying `go 1.5` is
+// compiled at go1.9, the oldest version the instrumentation (type aliases)
+// compiles at; newer versions pass as they are.
+func TestParseCompileOldLang(t *testing.T) {
+	for lang, want := range map[string]string{"go1.5": "go1.9", "go1.8": "go1.9", "go1.9": "go1.9", "go1.13": "go1.13", "go1.26": "go1.26"} {
+		args := []string{"/go/pkg/tool/linux_amd64/compile", "-o", "/w/b001/_pkg_.a", "-p", "example.com/m", "-lang=" + lang, "-pack", "./a.go"}
+		c, err := parseCompile(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.lang != want || !slices.Contains(c.args, "-lang="+want) || slices.Contains(c.args, "-lang="+lang) != (lang == want) {
+			t.Errorf("-lang=%s: parsed %q, args %q; want %s", lang, c.lang, c.args, want)
+		}
+	}
+}
+
 func TestIsToolInvocation(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
