@@ -58,6 +58,10 @@ type Result struct {
 	Reasons   []string `json:"reasons,omitempty"` // refusals (file:line: decl: reason) and error messages
 	ReasonOK  bool     `json:"reason_ok"`         // the expected reason was given (or none was expected)
 	Diff      string   `json:"diff,omitempty"`
+	// Unseen: the edit's probes answer the same before and after the
+	// edit, even on a fresh build: the corpus does not observe this edit,
+	// so a faithful result proves nothing.
+	Unseen bool `json:"unseen,omitempty"`
 	PatchMS   float64  `json:"patch_ms,omitempty"`
 	Undo      string   `json:"undo"` // the undo's event
 	UndoOK    bool     `json:"undo_ok"`
@@ -325,6 +329,7 @@ func (o *oracle) edit(e *Edit, save string) *Result {
 			r.Class, r.Diff = Different, "a plain build of these sources fails: "+firstLine(err.Error())
 		default:
 			r.Diff = diff(seen, fresh)
+			r.Unseen = ev.Event == evApplied && diff(fresh, o.baseline(probes)) == ""
 			switch {
 			case r.Diff == "":
 				r.Class = Faithful

@@ -28,6 +28,8 @@ func (r *Report) Failures() []string {
 		switch {
 		case x.Class.Bad():
 			out = append(out, fmt.Sprintf("%s/%s: %s: %s%s", r.Program, x.Edit, x.Class, x.Diff, firstLine(x.Problem)))
+		case x.Unseen:
+			out = append(out, fmt.Sprintf("%s/%s: the corpus does not observe this edit (add a probe that sees it)", r.Program, x.Edit))
 		case !x.ReasonOK:
 			out = append(out, fmt.Sprintf("%s/%s: expected a reason the event did not give; got %q", r.Program, x.Edit, x.Reasons))
 		case !x.UndoOK:
@@ -113,6 +115,9 @@ func detail(x *Result) string {
 	parts = append(parts, x.Notes...)
 	if x.Class == Refused || x.Class == Error {
 		parts = append(parts, x.Reasons...)
+	}
+	if x.Unseen {
+		parts = append(parts, "UNSEEN: the probes answer as before the edit, even on a fresh build")
 	}
 	if !x.ReasonOK {
 		parts = append(parts, "EXPECTED REASON NOT GIVEN")
