@@ -61,12 +61,12 @@ type Result struct {
 	// Unseen: the edit's probes answer the same before and after the
 	// edit, even on a fresh build: the corpus does not observe this edit,
 	// so a faithful result proves nothing.
-	Unseen bool `json:"unseen,omitempty"`
-	PatchMS   float64  `json:"patch_ms,omitempty"`
-	Undo      string   `json:"undo"` // the undo's event
-	UndoOK    bool     `json:"undo_ok"`
-	UndoDiff  string   `json:"undo_diff,omitempty"`
-	Problem   string   `json:"problem,omitempty"` // harness problems, crash output
+	Unseen   bool    `json:"unseen,omitempty"`
+	PatchMS  float64 `json:"patch_ms,omitempty"`
+	Undo     string  `json:"undo"` // the undo's event
+	UndoOK   bool    `json:"undo_ok"`
+	UndoDiff string  `json:"undo_diff,omitempty"`
+	Problem  string  `json:"problem,omitempty"` // harness problems, crash output
 }
 
 // OK reports whether the result meets the oracle's targets.
