@@ -150,8 +150,11 @@ func Human(e Event) string {
 	default:
 		w("%s %s", e.Event, e.Message)
 	}
+	// One line per note, whatever it contains: a note says what the
+	// program will not show by itself (code that already ran, goroutines
+	// inside old code) or what else to know.
 	for _, n := range e.Notes {
-		fmt.Fprintf(&b, "    note: %s\n", n)
+		fmt.Fprintf(&b, "    note: %s\n", strings.Join(strings.Fields(n), " "))
 	}
 	return b.String()
 }

@@ -18,12 +18,14 @@ func TestJSONFields(t *testing.T) {
 	p.Emit(Event{Event: Refused, File: "a/a.go", Line: 3, Decl: "type T", Reason: "why"})
 	p.Emit(Event{Event: Error, Kind: "compile", Errors: []Location{{File: "a.go", Line: 1, Column: 2, Message: "m"}}})
 	p.Emit(Event{Event: Ready, PID: 7, Socket: "/s"})
+	p.Emit(Event{Event: Applied, Gen: 3, Functions: []string{"a.main"}, Notes: []string{"a.main: 1 goroutine is still inside its old code"}})
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	want := [][]string{
 		{"event", "time", "gen", "functions", "build_ms", "load_ms", "apply_ms", "total_ms"},
 		{"event", "time", "file", "line", "decl", "reason"},
 		{"event", "time", "kind", "errors"},
 		{"event", "time", "pid", "socket"},
+		{"event", "time", "gen", "functions", "notes"},
 	}
 	for i, l := range lines {
 		var m map[string]any
@@ -49,6 +51,16 @@ func TestHuman(t *testing.T) {
 	want := "hotreload: patched 2 functions in 0.42 s: build 0.35, load 0.05, apply 0.02 (gen 1)\n    a.F\n    a.G\n"
 	if got != want {
 		t.Errorf("got %q\nwant %q", got, want)
+	}
+	got = Human(Event{Event: Applied, Gen: 2, Functions: []string{"m.main"}, TotalMS: 1000, Notes: []string{
+		"m.setup runs only once, at start-up (called from m.main, main.go:9): restart to apply the change",
+		"m.main: 1 goroutine is still inside its old code\n(goroutine 1 [IO wait] at main.go:12):  it keeps running the old code",
+	}})
+	want = "hotreload: patched 1 function in 1.00 s: build 0.00, load 0.00, apply 0.00 (gen 2)\n    m.main\n" +
+		"    note: m.setup runs only once, at start-up (called from m.main, main.go:9): restart to apply the change\n" +
+		"    note: m.main: 1 goroutine is still inside its old code (goroutine 1 [IO wait] at main.go:12): it keeps running the old code\n"
+	if got != want {
+		t.Errorf("notes: got %q\nwant %q", got, want)
 	}
 	if _, err := NewPrinter(nil, "xml"); err == nil {
 		t.Error("unknown format accepted")
