@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
+	"github.com/gohot/rules_go_hot/hotreload/internal/reach"
 	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
 
@@ -298,6 +299,8 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 			}
 		}
 	}
+	// What the running program will not see by itself (invariant 7).
+	u.ch.notes = append(u.ch.notes, reach.ForPatch(b.Kit, p.ImportPath, fset, u.files, bfset, baseFiles, func(p token.Position) string { return b.relPath(p.Filename) })...)
 	return u, nil
 }
 
