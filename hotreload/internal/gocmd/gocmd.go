@@ -5,6 +5,7 @@ package gocmd
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gohot/rules_go_hot/hotreload/internal/procgroup"
 	"github.com/gohot/rules_go_hot/hotreload/internal/toolexec"
 )
 
@@ -51,6 +53,23 @@ func ToolexecFlag(self string) string {
 // wrapper. External linking is added when hostLink is set (plugin hosts
 // need it; tests and vet do not).
 func Command(self, sub string, args []string, hostLink bool) *exec.Cmd {
+	cmd := exec.Command("go", goArgs(self, sub, args, hostLink)...)
+	// Plugins need cgo; host and patches must agree on it, so every hot
+	// build has it on.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	return cmd
+}
+
+// CommandContext is Command for a go command that must not outlive ctx:
+// when ctx is done, the go command is killed with every process it
+// started (compiles, the wrapper, cgo, the linker).
+func CommandContext(ctx context.Context, self, sub string, args []string, hostLink bool) *exec.Cmd {
+	cmd := procgroup.Command(ctx, "go", goArgs(self, sub, args, hostLink)...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	return cmd
+}
+
+func goArgs(self, sub string, args []string, hostLink bool) []string {
 	full := []string{sub}
 	if buildSubcommands[sub] {
 		full = append(full, ToolexecFlag(self))
@@ -58,12 +77,7 @@ func Command(self, sub string, args []string, hostLink bool) *exec.Cmd {
 			args = withLdflag(args, "-linkmode=external")
 		}
 	}
-	full = append(full, args...)
-	cmd := exec.Command("go", full...)
-	// Plugins need cgo; host and patches must agree on it, so every hot
-	// build has it on.
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-	return cmd
+	return append(full, args...)
 }
 
 // withLdflag adds flag to the -ldflags in args, or adds -ldflags.

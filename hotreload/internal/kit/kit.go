@@ -12,6 +12,7 @@ package kit
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,11 +20,12 @@ import (
 	"go/version"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
+
+	"github.com/gohot/rules_go_hot/hotreload/internal/procgroup"
 )
 
 // Format is the version of kit.json.
@@ -157,8 +159,8 @@ type listed struct {
 
 // GoList runs `go list -deps -json` with extra flags in dir and decodes
 // the packages.
-func goList(dir string, env []string, args ...string) ([]*listed, error) {
-	cmd := exec.Command("go", append([]string{"list", "-deps", "-json"}, args...)...)
+func goList(ctx context.Context, dir string, env []string, args ...string) ([]*listed, error) {
+	cmd := procgroup.Command(ctx, "go", append([]string{"list", "-deps", "-json"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = env
 	var stderr bytes.Buffer
@@ -191,6 +193,16 @@ type Options struct {
 	WrapperID string
 	// Flags are extra build flags (tags, -overlay ...), as for go build.
 	Flags []string
+	// Ctx, when done, stops the go commands the kit runs, with every
+	// process they started (nil: never).
+	Ctx context.Context
+}
+
+func (o Options) ctx() context.Context {
+	if o.Ctx == nil {
+		return context.Background()
+	}
+	return o.Ctx
 }
 
 // Snapshot describes the program's packages from their sources now and
@@ -198,12 +210,12 @@ type Options struct {
 // building the host, and Verify after, so the kit describes exactly the
 // sources the host was built from.
 func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
-	pkgs, err := goList(opts.Dir, opts.Env, append(append([]string(nil), opts.Flags...), mainPkg)...)
+	pkgs, err := goList(opts.ctx(), opts.Dir, opts.Env, append(append([]string(nil), opts.Flags...), mainPkg)...)
 	if err != nil {
 		return nil, err
 	}
 	k := &Kit{Format: Format, Dir: kitDir, Wrapper: opts.WrapperID, Packages: map[string]*Package{}}
-	k.GoVersion, k.GOROOT, k.ToolDir, err = goEnv(opts.Dir, opts.Env)
+	k.GoVersion, k.GOROOT, k.ToolDir, err = goEnv(opts.ctx(), opts.Dir, opts.Env)
 	if err != nil {
 		return nil, err
 	}
@@ -245,8 +257,8 @@ func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
 	return k, nil
 }
 
-func goEnv(dir string, env []string) (version, goroot, toolDir string, err error) {
-	cmd := exec.Command("go", "env", "GOVERSION", "GOROOT", "GOTOOLDIR")
+func goEnv(ctx context.Context, dir string, env []string) (version, goroot, toolDir string, err error) {
+	cmd := procgroup.Command(ctx, "go", "env", "GOVERSION", "GOROOT", "GOTOOLDIR")
 	cmd.Dir, cmd.Env = dir, env
 	out, err := cmd.Output()
 	if err != nil {
@@ -463,7 +475,7 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 	args := append([]string{"-export", "-buildmode=plugin", "-toolexec=" + opts.Wrapper}, opts.Flags...)
 	args = append(args, k.MainPackage)
 	args = append(args, extra...)
-	pkgs, err := goList(opts.Dir, opts.Env, args...)
+	pkgs, err := goList(opts.ctx(), opts.Dir, opts.Env, args...)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ package launcher
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -28,6 +30,7 @@ import (
 	"github.com/gohot/rules_go_hot/hotreload/internal/inject"
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/hotreload/internal/patcher"
+	"github.com/gohot/rules_go_hot/hotreload/internal/procgroup"
 	"github.com/gohot/rules_go_hot/hotreload/internal/watch"
 	hotruntime "github.com/gohot/rules_go_hot/runtime"
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
@@ -68,16 +71,34 @@ type run struct {
 	// lastChange is when the last change was handled.
 	lastChange time.Time
 	proc       *exec.Cmd
-	exited     chan int
+	exited     chan int      // the program's exit code, once
+	procDone   chan struct{} // closed when the program has exited
 	socket     string
+
+	// ctx is done when the launcher ends: every go command it runs is
+	// killed then, with all it started (nothing outlives the launcher).
+	ctx    context.Context
+	cancel context.CancelFunc
+	sigs   chan os.Signal
+	// The background kit recording: stopKit cancels it and waits.
+	kitCancel context.CancelFunc
+	bg        sync.WaitGroup
 }
 
-// Run runs the program until it exits and returns its exit code.
+// Run runs the program until it exits and returns its exit code. Whatever
+// the way out (the program's exit, a signal, an error), nothing the
+// launcher started outlives it: the program is stopped, and every go
+// command still running (the background kit build) is killed with all its
+// processes.
 func Run(opts Options) int {
 	r := &run{opts: opts, env: append(os.Environ(), "CGO_ENABLED=1")}
-	if err := r.start(); err != nil {
-		r.emit(events.Event{Event: events.Error, Kind: "build", Message: err.Error()})
-		return 1
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.sigs = make(chan os.Signal, 1)
+	signal.Notify(r.sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(r.sigs)
+	defer r.shutdown() // first: a signal meanwhile does not cut it short
+	if code, ok := r.begin(); !ok {
+		return code
 	}
 	// Under `ibazel run` (a go_hot_binary is tagged ibazel_notify_changes)
 	// ibazel watches the sources and rebuilds; its verdicts arrive on
@@ -88,7 +109,7 @@ func Run(opts Options) int {
 	if r.ibazel() {
 		verdicts = r.readVerdicts()
 	} else {
-		w, err := watch.New(r.watchDirs(), 100*time.Millisecond)
+		w, err := watch.NewFunc(r.watchDirs(), 100*time.Millisecond, r.relevant())
 		if err != nil {
 			r.emit(events.Event{Event: events.Error, Kind: "watch", Message: err.Error()})
 			r.stop()
@@ -98,9 +119,7 @@ func Run(opts Options) int {
 		changes, watchErrs = w.C, w.Err
 	}
 
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
+	sigs := r.sigs
 	for {
 		select {
 		case files := <-changes:
@@ -130,6 +149,52 @@ func Run(opts Options) int {
 }
 
 func (r *run) emit(e events.Event) { r.opts.Events.Emit(e) }
+
+// begin builds the base and starts the program. A signal meanwhile stops
+// the build (killing the go command and its compiles) and ends the run:
+// ok is false, with the exit code.
+func (r *run) begin() (code int, ok bool) {
+	errc := make(chan error, 1)
+	go func() { errc <- r.start() }()
+	select {
+	case err := <-errc:
+		if err != nil {
+			r.emit(events.Event{Event: events.Error, Kind: "build", Message: err.Error()})
+			return 1, false
+		}
+		return 0, true
+	case s := <-r.sigs:
+		r.cancel()
+		<-errc
+		r.stop()
+		r.emit(events.Event{Event: events.Error, Kind: "interrupted", Message: fmt.Sprintf("%v before the program started: the build was stopped", s)})
+		return 128 + signum(s), false
+	}
+}
+
+func signum(s os.Signal) int {
+	if n, ok := s.(syscall.Signal); ok {
+		return int(n)
+	}
+	return 1
+}
+
+// shutdown ends what the launcher started: the go commands still running
+// (the background kit build), then the program, if it still runs.
+func (r *run) shutdown() {
+	r.cancel()
+	r.stopKit()
+	r.stop()
+}
+
+// stopKit stops the background kit recording, if one runs, and waits for
+// it: its go command and every compile it started are killed.
+func (r *run) stopKit() {
+	if r.kitCancel != nil {
+		r.kitCancel()
+	}
+	r.bg.Wait()
+}
 
 // ibazel reports whether ibazel runs the launcher with its change
 // notifications on stdin (ibazel_notify_changes).
@@ -187,6 +252,7 @@ func (r *run) modifiedSince() []string {
 // non-interactive shell inherits SIGINT ignored): a second signal, or five
 // seconds, and it is killed.
 func (r *run) interrupt(s os.Signal, more <-chan os.Signal) int {
+	r.cancel() // the kit build, if it still runs
 	if r.proc == nil || r.proc.Process == nil {
 		return 1
 	}
@@ -261,19 +327,22 @@ type listed struct {
 // buildBase snapshots the sources, builds the hot binary with the agent
 // injected, and starts recording the kit in the background.
 func (r *run) buildBase() error {
+	if err := r.checkToolchain(); err != nil {
+		return err
+	}
 	var pkg listed
 	out, err := r.goCmd("list", "-json=Dir,ImportPath,Name,Module", r.opts.Package)
 	if err != nil {
-		return err
+		return r.cannot(err)
 	}
 	if err := jsonUnmarshal(out, &pkg); err != nil {
 		return err
 	}
-	if pkg.Name != "main" {
-		return fmt.Errorf("%s (%s) is package %s, not a main package", r.opts.Package, pkg.ImportPath, pkg.Name)
-	}
 	if pkg.Module == nil {
-		return fmt.Errorf("%s is not in a module; hotreload needs module mode", r.opts.Package)
+		return r.cannot(fmt.Errorf("it is not in a module, and hotreload needs module mode: add a go.mod (go mod init)"))
+	}
+	if pkg.Name != "main" {
+		return r.cannot(fmt.Errorf("%s is package %s, not a main package: name the program's main package", pkg.ImportPath, pkg.Name))
 	}
 	r.dir = pkg.Dir
 	if r.state == "" {
@@ -294,12 +363,16 @@ func (r *run) buildBase() error {
 		return err
 	}
 
-	kopts := kit.Options{Dir: r.dir, Env: r.env, Wrapper: r.opts.Self, WrapperID: r.opts.SelfID, Flags: r.opts.BuildFlags}
-	for attempt := 0; ; attempt++ {
-		start := time.Now()
+	kopts := kit.Options{Dir: r.dir, Env: r.env, Wrapper: r.opts.Self, WrapperID: r.opts.SelfID, Flags: r.opts.BuildFlags, Ctx: r.ctx}
+	// An edit during the build makes the binary and the snapshot disagree:
+	// build again (a few times), and report the whole time.
+	start := time.Now()
+	r.emit(events.Event{Event: events.Building, Package: pkg.ImportPath})
+	const attempts = 4
+	for attempt := 1; ; attempt++ {
 		k, err := kit.Snapshot(filepath.Join(r.state, "kit"), pkg.ImportPath, kopts)
 		if err != nil {
-			return err
+			return r.cannot(err)
 		}
 		flags := append([]string(nil), r.opts.BuildFlags...)
 		if _, has := k.Packages[hotruntime.AgentImportPath]; !has {
@@ -310,23 +383,29 @@ func (r *run) buildBase() error {
 			flags = append(flags, "-overlay="+ov)
 		}
 		bin := filepath.Join(r.state, "bin", filepath.Base(pkg.ImportPath))
-		r.emit(events.Event{Event: events.Building, Package: pkg.ImportPath})
-		cmd := gocmd.Command(r.opts.Self, "build", append(append(flags, "-o", bin), pkg.ImportPath), true)
+		cmd := gocmd.CommandContext(r.ctx, r.opts.Self, "build", append(append(flags, "-o", bin), pkg.ImportPath), true)
 		cmd.Dir = r.dir
+		cmd.Stdin = strings.NewReader("") // its own process group: no terminal input
 		cmd.Stdout, cmd.Stderr = r.opts.Stderr, r.opts.Stderr
 		progress := r.opts.Progress
 		if progress == nil {
 			progress = io.Discard
 		}
 		if code := gocmd.Run(cmd, progress, false); code != 0 {
+			if r.ctx.Err() != nil {
+				return fmt.Errorf("building %s: stopped", pkg.ImportPath)
+			}
 			return fmt.Errorf("building %s failed (see the errors above)", pkg.ImportPath)
 		}
 		changed, err := k.Verify()
 		if err != nil {
 			return err
 		}
-		if len(changed) > 0 && attempt < 3 {
-			continue // edited during the build: build again
+		if len(changed) > 0 {
+			if attempt < attempts {
+				continue // edited during the build: build again
+			}
+			return fmt.Errorf("the sources of %s kept changing while %s was built (%d builds): stop the edits (or the generator) and run again", strings.Join(changed, ", "), pkg.ImportPath, attempts)
 		}
 		if k.BuildID, err = protocol.ReadIdentity(bin); err != nil {
 			return err
@@ -334,12 +413,20 @@ func (r *run) buildBase() error {
 		if err := k.Save(); err != nil {
 			return err
 		}
-		r.emit(events.Event{Event: events.Built, Package: pkg.ImportPath, Binary: bin, BuildMS: ms(time.Since(start))})
+		built := events.Event{Event: events.Built, Package: pkg.ImportPath, Binary: bin, BuildMS: ms(time.Since(start))}
+		if attempt > 1 {
+			built.Notes = []string{fmt.Sprintf("built %d times: sources changed during the build", attempt)}
+		}
+		r.emit(built)
 		r.kit = k
 		r.bin = bin
 		r.builder = patcher.NewBuilder(k, filepath.Join(r.state, "patches"))
 		r.kitReady = make(chan struct{})
-		go r.recordKit(kopts, flags)
+		kctx, kcancel := context.WithCancel(r.ctx)
+		r.kitCancel = kcancel
+		kopts.Ctx = kctx
+		r.bg.Add(1)
+		go r.recordKit(kopts, flags, r.kitReady)
 		return nil
 	}
 }
@@ -347,12 +434,19 @@ func (r *run) buildBase() error {
 // recordKit compiles (or finds) the -dynlink archives patches link with.
 // Done eagerly, right after start-up, so that the first edit is as fast as
 // the tenth: a cold -dynlink standard library takes a minute.
-func (r *run) recordKit(kopts kit.Options, flags []string) {
+func (r *run) recordKit(kopts kit.Options, flags []string, ready chan struct{}) {
+	defer r.bg.Done()
+	defer close(ready)
 	start := time.Now()
 	kopts.Flags = flags
 	err := r.kit.RecordArchives(kopts, "runtime/cgo")
 	if err == nil {
 		err = r.kit.Save()
+	}
+	if kopts.Ctx.Err() != nil {
+		// Stopped: the launcher is ending, or restarting the program.
+		r.kitErr = fmt.Errorf("the patch kit was not recorded (stopped)")
+		return
 	}
 	r.kitErr = err
 	if err != nil {
@@ -360,7 +454,6 @@ func (r *run) recordKit(kopts kit.Options, flags []string) {
 	} else {
 		r.emit(events.Event{Event: events.Kit, BuildMS: ms(time.Since(start))})
 	}
-	close(r.kitReady)
 }
 
 // launch starts the hot binary and waits for its agent's socket.
@@ -379,6 +472,7 @@ func (r *run) launch() error {
 	// exactly as long as the program.
 	started := make(chan error, 1)
 	exited := make(chan int, 1)
+	done := make(chan struct{})
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
@@ -394,6 +488,7 @@ func (r *run) launch() error {
 			code = ee.ExitCode()
 		}
 		exited <- code
+		close(done)
 	}()
 	if err := <-started; err != nil {
 		return err
@@ -401,6 +496,7 @@ func (r *run) launch() error {
 	r.proc = cmd
 	r.socket = protocol.DefaultSocket(cmd.Process.Pid)
 	r.exited = exited
+	r.procDone = done
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if c, err := protocol.Dial(r.socket); err == nil {
@@ -421,26 +517,72 @@ func (r *run) launch() error {
 	return nil
 }
 
+// stop ends the program, if it still runs.
 func (r *run) stop() {
-	if r.proc != nil && r.proc.Process != nil {
-		r.proc.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-r.exited:
-		case <-time.After(5 * time.Second):
-			r.proc.Process.Kill()
-			<-r.exited
-		}
+	if r.proc == nil || r.proc.Process == nil || r.procDone == nil {
+		return
+	}
+	select {
+	case <-r.procDone:
+		return
+	default:
+	}
+	r.proc.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-r.procDone:
+	case <-time.After(5 * time.Second):
+		r.proc.Process.Kill()
+		<-r.procDone
 	}
 }
 
 func (r *run) watchDirs() []string {
 	var dirs []string
+	seen := map[string]bool{}
 	for _, p := range r.kit.Packages {
-		if p.Main {
+		if p.Main && !seen[p.Dir] {
+			seen[p.Dir] = true
 			dirs = append(dirs, p.Dir)
 		}
 	}
+	for _, d := range r.kit.EmbedDirs() {
+		if !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+	}
 	return dirs
+}
+
+// relevant says which files the watcher reports: Go sources, and the
+// files the main module's packages embed (a change to one cannot be
+// patched in, and is said so).
+func (r *run) relevant() func(name string) bool {
+	embedded := map[string]bool{}
+	for _, p := range r.kit.Packages {
+		if p.Main {
+			for name := range p.Embeds {
+				embedded[filepath.Join(p.Dir, filepath.FromSlash(name))] = true
+			}
+		}
+	}
+	return func(name string) bool { return watch.Relevant(name) || embedded[filepath.Clean(name)] }
+}
+
+// embedRefusals reports the embedded files that differ from the base's:
+// their contents are compiled into the program, and no patch can change
+// them. It returns true if there are any.
+func (r *run) embedRefusals() bool {
+	changes, err := r.kit.EmbedChanges()
+	if err != nil {
+		r.emit(events.Event{Event: events.Error, Kind: "build", Message: err.Error()})
+		return true
+	}
+	for _, c := range changes {
+		r.emit(events.Event{Event: events.Refused, File: r.rel(c.File), Decl: "//go:embed in " + c.Package,
+			Reason: "an embedded file changed: its contents are compiled into the program, a patch cannot replace them; restart to apply (hotreload run --restart-on-rude restarts by itself)"})
+	}
+	return len(changes) > 0
 }
 
 // change builds and applies a patch for a batch of changed files. It
@@ -463,6 +605,12 @@ func (r *run) change(files []string) (int, bool) {
 	}
 	if r.kitErr != nil {
 		r.emit(events.Event{Event: events.Error, Kind: "kit", Message: r.kitErr.Error()})
+		return 0, false
+	}
+	if r.embedRefusals() {
+		if r.opts.RestartOnRude {
+			return r.restart("an embedded file changed (--restart-on-rude)")
+		}
 		return 0, false
 	}
 	res, err := r.builder.Build()
@@ -513,7 +661,7 @@ func (r *run) change(files []string) (int, bool) {
 	}
 	r.builder.MarkApplied(res)
 	r.emit(events.Event{
-		Event: events.Applied, Gen: resp.Gen, Functions: res.Functions, Notes: append(append([]string(nil), res.Notes...), resp.Notes...), // the patcher's (what will not be seen by itself), the agent's (goroutines inside old code)
+		Event: events.Applied, Gen: resp.Gen, Functions: res.Functions, Notes: res.Notes,
 		BuildMS: ms(build), LoadMS: resp.VerifyMS + resp.LoadMS, ApplyMS: resp.ApplyMS, TotalMS: ms(time.Since(start)),
 	})
 	return 0, false
@@ -524,9 +672,9 @@ func (r *run) change(files []string) (int, bool) {
 func (r *run) restart(reason string) (int, bool) {
 	r.emit(events.Event{Event: events.Restart, Reason: reason})
 	r.stop()
-	if err := r.start(); err != nil {
-		r.emit(events.Event{Event: events.Error, Kind: "build", Message: err.Error()})
-		return 1, true
+	r.stopKit() // the old base's kit, if still recording
+	if code, ok := r.begin(); !ok {
+		return code, true
 	}
 	return 0, false
 }
@@ -541,7 +689,7 @@ func (r *run) rel(f string) string {
 }
 
 func (r *run) goCmd(args ...string) ([]byte, error) {
-	cmd := exec.Command("go", args...)
+	cmd := procgroup.Command(r.ctx, "go", args...)
 	cmd.Env = r.env
 	out, err := cmd.Output()
 	if err != nil {

@@ -30,6 +30,11 @@ func Relevant(name string) bool {
 
 // New watches dirs; a batch is sent once no relevant event came for quiet.
 func New(dirs []string, quiet time.Duration) (*Watcher, error) {
+	return NewFunc(dirs, quiet, Relevant)
+}
+
+// NewFunc is New with relevant saying which files count (New: Relevant).
+func NewFunc(dirs []string, quiet time.Duration, relevant func(name string) bool) (*Watcher, error) {
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, err
@@ -41,11 +46,11 @@ func New(dirs []string, quiet time.Duration) (*Watcher, error) {
 		}
 	}
 	w := &Watcher{C: make(chan []string), Err: make(chan error, 1), w: fw}
-	go w.loop(quiet)
+	go w.loop(quiet, relevant)
 	return w, nil
 }
 
-func (w *Watcher) loop(quiet time.Duration) {
+func (w *Watcher) loop(quiet time.Duration, relevant func(string) bool) {
 	pending := map[string]bool{}
 	var timer <-chan time.Time
 	for {
@@ -54,7 +59,7 @@ func (w *Watcher) loop(quiet time.Duration) {
 			if !ok {
 				return
 			}
-			if !Relevant(ev.Name) || ev.Op == fsnotify.Chmod {
+			if !relevant(ev.Name) || ev.Op == fsnotify.Chmod {
 				continue
 			}
 			pending[ev.Name] = true
