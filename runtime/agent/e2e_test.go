@@ -52,7 +52,7 @@ var (
 // -overlay, as the launcher does) holds for the host's lib package.
 const libHash = "1111aaaa"
 
-var patches = []string{"p1", "p2", "panics", "badtype"}
+var patches = []string{"p1", "p2", "panics", "badtype", "parked"}
 
 func fixture(t *testing.T) {
 	t.Helper()
@@ -335,6 +335,49 @@ func TestApplyRevert(t *testing.T) {
 	st, _ = c.Status()
 	if g := st.Generations[3]; g.Kind != "revert" || g.To == nil || *g.To != 0 || st.Gen != 5 || *st.Generations[4].To != 3 {
 		t.Fatalf("status after reverts: %+v", st)
+	}
+}
+
+// TestParkedGoroutines: a switch reports the goroutines still inside the
+// old code of the functions it switched (main.main waiting in http.Serve,
+// a goroutine in lib.Wait, one in a function literal of main), and not
+// the functions nobody is inside (lib.word).
+func TestParkedGoroutines(t *testing.T) {
+	fixture(t)
+	h := startHost(t)
+	c := h.client()
+	h.expect("hello base 2")
+	r, err := c.Apply(patch(t, t.TempDir(), "parked", "parked", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.expect("hello parked 2")
+	t.Logf("scan %.2f ms; notes:\n%s", r.ScanMS, strings.Join(r.Notes, "\n"))
+	got := map[string]protocol.OldCode{}
+	for _, o := range r.OldCode {
+		got[o.Function] = o
+	}
+	if m := got["example.com/agenthost.main"]; m.Goroutines != 1 || m.Closures != 1 || len(m.Where) != 2 || !strings.Contains(m.Where[0], "main.go:") {
+		t.Errorf("main: %+v", m)
+	}
+	if w := got["example.com/agenthost/lib.Wait"]; w.Goroutines != 1 || w.Closures != 0 || !strings.Contains(w.Where[0], "[chan receive] at lib.go:") {
+		t.Errorf("lib.Wait: %+v", w)
+	}
+	if o, ok := got["example.com/agenthost/lib.word"]; ok || len(r.OldCode) != 2 || len(r.Notes) != 2 {
+		t.Errorf("lib.word reported (%+v), or not 2 functions: %+v %q", o, r.OldCode, r.Notes)
+	}
+	for _, n := range r.Notes {
+		if strings.Contains(n, "\n") || !strings.Contains(n, "restart") {
+			t.Errorf("note %q", n)
+		}
+	}
+	if !strings.HasPrefix(r.Notes[0], "example.com/agenthost.main: 1 goroutine is still inside its old code (goroutine 1 [IO wait") {
+		t.Errorf("main's note: %q", r.Notes[0])
+	}
+	// Back to the base: the parked goroutines run the code the slots hold
+	// again, so nothing is reported.
+	if r, err = c.Revert(intp(0)); err != nil || len(r.OldCode) != 0 || len(r.Notes) != 0 {
+		t.Fatalf("revert 0: %+v %v", r, err)
 	}
 }
 

@@ -30,9 +30,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
@@ -115,12 +117,25 @@ type sighting struct {
 func scan(ws []*watched) (map[int]map[int]sighting, bool) {
 	host := map[string]*watched{}
 	plugin := map[string]*watched{}
+	mainNames := map[string]*watched{} // "main.f" → the watched "<main package path>.f"
 	for _, w := range ws {
 		if w.hostOld {
 			host[w.name] = w
+			if m, ok := mainName(w.name); ok {
+				if _, dup := mainNames[m]; dup {
+					mainNames[m] = nil // ambiguous without the main package's path
+				} else {
+					mainNames[m] = w
+				}
+			}
 		}
 		for n := range w.all {
 			plugin[n] = w
+		}
+	}
+	for m, w := range mainNames {
+		if _, ok := host[m]; !ok && w != nil {
+			host[m] = w
 		}
 	}
 	index := map[*watched]int{}
@@ -134,6 +149,9 @@ func scan(ws []*watched) (map[int]map[int]sighting, bool) {
 			continue // the agent's own goroutine (runtime.Stack lists the caller first)
 		}
 		for j, f := range g.frames {
+			if isWrapper(f.fn) {
+				continue // go/defer wrappers only call their target: no user code of theirs runs
+			}
 			base, closure := trimClosure(f.fn)
 			var w *watched
 			if pw := plugin[base]; pw != nil {
@@ -279,6 +297,32 @@ func dotBoundary(name string) int {
 	return len(name)
 }
 
+// mainPath is the import path of this program's main package, as the
+// patcher names its functions ("example.com/app.handler"); the runtime
+// calls that package "main" ("main.handler").
+var mainPath = sync.OnceValue(func() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		return bi.Path
+	}
+	return ""
+})
+
+// mainName returns the runtime name of a display name of package main:
+// "example.com/app.handler" → "main.handler". When the build recorded no
+// main package path (some build systems), every display name gets its
+// "main." form, unless two of them would collide.
+func mainName(display string) (string, bool) {
+	cut := dotBoundary(display)
+	pkg, rest := display[:cut], display[cut:]
+	if pkg == "main" || rest == "" {
+		return "", false
+	}
+	if mp := mainPath(); mp != "" && mp != "command-line-arguments" {
+		return "main" + rest, pkg == mp
+	}
+	return "main" + rest, true
+}
+
 // normalize turns a runtime function name into the display form the
 // patcher uses: "pkg.(*T).M" → "pkg.T.M", "pkg.Max[...]" → "pkg.Max",
 // "gopkg.in/yaml%2ev3.F" → "gopkg.in/yaml.v3.F".
@@ -325,6 +369,18 @@ func trimClosure(fn string) (string, bool) {
 		}
 		fn, closure = fn[:i], true
 	}
+}
+
+// isWrapper tells the compiler's go and defer statement wrappers
+// ("F.gowrap1", "F.deferwrap2").
+func isWrapper(fn string) bool {
+	last := fn[strings.LastIndexByte(fn, '.')+1:]
+	for _, p := range []string{"gowrap", "deferwrap"} {
+		if strings.HasPrefix(last, p) && len(last) > len(p) && strings.Trim(last[len(p):], "0123456789") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // goroutine is one goroutine of a runtime.Stack dump.

@@ -47,6 +47,26 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+func TestMainName(t *testing.T) {
+	defer func(f func() string) { mainPath = f }(mainPath)
+	for _, c := range []struct{ mainPath, display, want string }{
+		{"example.com/app", "example.com/app.handler", "main.handler"},
+		{"example.com/app", "example.com/app.T.M", "main.T.M"},
+		{"example.com/app", "example.com/app/store.handler", ""},
+		{"example.com/app", "main.greet", ""},
+		{"", "example.com/app/store.handler", "main.handler"}, // unknown main path: every candidate
+	} {
+		mainPath = func() string { return c.mainPath }
+		got, ok := mainName(c.display)
+		if !ok {
+			got = ""
+		}
+		if got != c.want {
+			t.Errorf("main %q: mainName(%q) = %q, want %q", c.mainPath, c.display, got, c.want)
+		}
+	}
+}
+
 func TestParseStacks(t *testing.T) {
 	dump := `goroutine 7 [running]:
 github.com/x/agent.scan(...)

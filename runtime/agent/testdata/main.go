@@ -23,6 +23,11 @@ func main() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%s %s %d %d", greet(), lib.Word(), lib.Max(1, 2), lib.Hit())
 	})
+	// Goroutines parked for good: one in lib.Wait, one in a function
+	// literal of main (and main itself waits in http.Serve).
+	block := make(chan struct{})
+	go lib.Wait(block)
+	go func() { <-block }()
 	socket := "none"
 	if a := agent.Default(); a != nil {
 		socket = a.Socket()

@@ -22,3 +22,6 @@ func Max[T cmp.Ordered](a, b T) T {
 	}
 	return b
 }
+
+// Wait blocks until ch is closed: the host parks a goroutine in it.
+func Wait(ch chan struct{}) { <-ch }
