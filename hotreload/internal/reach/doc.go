@@ -5,8 +5,10 @@
 // run again, nor change function values the old code already made. The
 // patcher turns what this package finds into notes of the `applied` event.
 //
-// Two findings, both static, over the current sources of the program's own
-// (main-module) packages:
+// Two findings, both static, over the current sources of the changed
+// package and of the program's main-module packages that import it,
+// directly or not (every call chain from main.main or an init to the
+// changed package runs through those):
 //
 // Start-up-only functions. A changed function F is start-up-only when the
 // program can only ever call it during its start-up, which is over (or, for
@@ -27,9 +29,8 @@
 //     (which repeats), or a defer (which has not run yet);
 //   - recursion does not count as a once call (the least fixed point).
 //
-// The callers are looked for in every package of the program's main
-// module (the only packages that can import a main-module package), by
-// syntax: a local variable or parameter that shadows the function's name
+// The callers are looked for in those packages (only main-module packages
+// can import a main-module package), by syntax: a local variable or parameter that shadows the function's name
 // counts as a use, which can only make a function not start-up-only. Calls
 // by reflection or //go:linkname are not seen. main.main itself is left to
 // the agent, which sees its goroutine still inside the old code.

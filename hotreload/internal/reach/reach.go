@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
@@ -50,10 +51,16 @@ func ForPatch(k *kit.Kit, path string, fset *token.FileSet, files []*ast.File, b
 	}
 	cur := &Package{Path: path, Name: p.Name, Fset: fset, Files: files}
 	prog := &Program{Main: k.MainPackage, Packages: []*Package{cur}, Rel: rel}
+	// Every call chain from a root to the changed package runs through
+	// packages that import it, directly or not: only those are read.
+	imports := map[string][]string{}
 	for ip, kp := range k.Packages {
-		if !kp.Main || ip == path {
-			continue
+		if kp.Main && ip != path {
+			imports[ip] = importsOf(kp.Dir)
 		}
+	}
+	for ip := range importers(path, imports) {
+		kp := k.Packages[ip]
 		if q := parseDir(ip, kp.Name, kp.Dir); q != nil {
 			prog.Packages = append(prog.Packages, q)
 		}
@@ -62,22 +69,69 @@ func ForPatch(k *kit.Kit, path string, fset *token.FileSet, files []*ast.File, b
 	return Notes(prog, Change{Path: path, Cur: cur, Base: &Package{Path: path, Name: p.Name, Fset: baseFset, Files: baseFiles}})
 }
 
-// parseDir parses the buildable non-test Go files of a directory (nil if
-// there are none or the directory is gone).
-func parseDir(path, name, dir string) *Package {
+// importers returns the packages of imports (import path → its imports)
+// that import path directly or through others.
+func importers(path string, imports map[string][]string) map[string]bool {
+	in := map[string]bool{path: true}
+	for changed := true; changed; {
+		changed = false
+		for p, deps := range imports {
+			if in[p] {
+				continue
+			}
+			for _, d := range deps {
+				if in[d] {
+					in[p], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	delete(in, path)
+	return in
+}
+
+// importsOf lists the imports of a directory's buildable non-test files.
+func importsOf(dir string) []string {
+	var out []string
+	for _, name := range goFiles(dir) {
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, name), nil, parser.ImportsOnly)
+		if err != nil {
+			continue
+		}
+		for _, imp := range f.Imports {
+			if p, err := strconv.Unquote(imp.Path.Value); err == nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// goFiles lists a directory's buildable non-test Go files.
+func goFiles(dir string) []string {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
 	}
-	p := &Package{Path: path, Name: name, Fset: token.NewFileSet()}
+	var names []string
 	for _, e := range ents {
 		n := e.Name()
 		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || strings.HasPrefix(n, ".") || strings.HasPrefix(n, "_") {
 			continue
 		}
-		if ok, err := build.Default.MatchFile(dir, n); err != nil || !ok {
-			continue
+		if ok, err := build.Default.MatchFile(dir, n); err == nil && ok {
+			names = append(names, n)
 		}
+	}
+	return names
+}
+
+// parseDir parses the buildable non-test Go files of a directory (nil if
+// there are none or the directory is gone).
+func parseDir(path, name, dir string) *Package {
+	p := &Package{Path: path, Name: name, Fset: token.NewFileSet()}
+	for _, n := range goFiles(dir) {
 		f, err := parser.ParseFile(p.Fset, filepath.Join(dir, n), nil, parser.SkipObjectResolution)
 		if err != nil {
 			continue

@@ -3,9 +3,13 @@ package reach
 import (
 	"go/parser"
 	"go/token"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 )
 
 const mainSrc = `package main
@@ -213,5 +217,47 @@ func TestNotes(t *testing.T) {
 	// Comments only: nothing.
 	if got = notes("example.com/app", "main", mainSrc, edit(mainSrc, "func routes() {", "// routes builds the table.\nfunc routes() {"), srv); len(got) != 0 {
 		t.Errorf("comment: %q", got)
+	}
+}
+
+func TestImporters(t *testing.T) {
+	got := importers("m/c", map[string][]string{"m": {"fmt", "m/a"}, "m/a": {"m/b"}, "m/b": {"m/c", "os"}, "m/d": {"m/e"}, "m/e": nil})
+	var names []string
+	for p := range got {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	if strings.Join(names, " ") != "m m/a m/b" {
+		t.Errorf("importers of m/c: %v", names)
+	}
+}
+
+// TestForPatch: the patcher's hook reads the program's other packages
+// from the kit's directories.
+func TestForPatch(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, src string) string {
+		t.Helper()
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Dir(p)
+	}
+	k := &kit.Kit{MainPackage: "example.com/app", ModuleDir: root, Packages: map[string]*kit.Package{
+		"example.com/app":       {ImportPath: "example.com/app", Name: "main", Main: true, Dir: write("main.go", mainSrc)},
+		"example.com/app/srv":   {ImportPath: "example.com/app/srv", Name: "srv", Main: true, Dir: write("srv/srv.go", srvSrc)},
+		"example.com/app/other": {ImportPath: "example.com/app/other", Name: "other", Main: true, Dir: write("other/other.go", "package other\n\nfunc F() {}\n")},
+		"fmt":                   {ImportPath: "fmt", Name: "fmt", Standard: true},
+	}}
+	cur := parse(t, "example.com/app/srv", "srv", strings.Replace(srvSrc, "func Run() { serve() }", "func Run() { println(); serve() }", 1))
+	base := parse(t, "example.com/app/srv", "srv", srvSrc)
+	rel := func(p token.Position) string { r, _ := filepath.Rel(root, p.Filename); return r }
+	got := ForPatch(k, "example.com/app/srv", cur.Fset, cur.Files, base.Fset, base.Files, rel)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "example.com/app/srv.Run runs only once, at start-up (called from example.com/app.main, main.go:29)") {
+		t.Errorf("notes: %q", got)
 	}
 }
