@@ -661,7 +661,7 @@ func (r *run) change(files []string) (int, bool) {
 	}
 	r.builder.MarkApplied(res)
 	r.emit(events.Event{
-		Event: events.Applied, Gen: resp.Gen, Functions: res.Functions, Notes: res.Notes,
+		Event: events.Applied, Gen: resp.Gen, Functions: res.Functions, Notes: append(append([]string(nil), res.Notes...), resp.Notes...), // the patcher's (what will not be seen by itself), the agent's (goroutines inside old code)
 		BuildMS: ms(build), LoadMS: resp.VerifyMS + resp.LoadMS, ApplyMS: resp.ApplyMS, TotalMS: ms(time.Since(start)),
 	})
 	return 0, false
