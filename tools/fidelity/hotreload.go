@@ -15,3 +15,6 @@ func BuildHotreload(root, dir string) (string, error) {
 	_, err := run(root, os.Environ(), "go", "build", "-o", bin, "./hotreload")
 	return bin, err
 }
+
+// defaultEnv is the environment programs and builds run in.
+func defaultEnv() []string { return os.Environ() }

@@ -113,7 +113,7 @@ func (o *oracle) logf(format string, args ...any) {
 // Run runs one program's edits.
 func Run(p *Program, opts Options) *Report {
 	if opts.Env == nil {
-		opts.Env = os.Environ()
+		opts.Env = defaultEnv()
 	}
 	if opts.StartLimit == 0 {
 		opts.StartLimit = 30 * time.Minute
@@ -186,6 +186,9 @@ func (o *oracle) run() error {
 // fetch copies the module into the scratch directory.
 func (o *oracle) fetch() error {
 	dir := o.p.Dir
+	if err := os.MkdirAll(o.o.Work, 0o755); err != nil {
+		return err
+	}
 	if o.p.Module != "" {
 		o.logf("go mod download %s", o.p.Module)
 		out, err := run(o.o.Work, o.o.Env, "go", "mod", "download", "-json", o.p.Module)

@@ -3,6 +3,7 @@
 // prints the results as a table.
 //
 //	go run ./tools/fidelity/cmd/fidelity [-ci] [-run REGEXP] [-md FILE] [-json FILE] [program...]
+//	go run ./tools/fidelity/cmd/fidelity -check [program...]   (cheap: edits apply and build)
 //
 // Run it from the repository's root. It exits 1 when a result fails the
 // oracle's targets (an edit applied but different, a crash, a hang, a
@@ -30,6 +31,7 @@ func main() {
 	work := flag.String("work", "", "scratch directory (default: a new temporary one)")
 	md := flag.String("md", "", "also write the tables (Markdown) to this file")
 	js := flag.String("json", "", "also write the results (JSON) to this file")
+	check := flag.Bool("check", false, "only check the corpus: each edit applies once and builds plainly (or fails to, for expect error)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: fidelity [flags] [program...]")
 		flag.PrintDefaults()
@@ -68,6 +70,24 @@ func main() {
 	}
 	if opts.Work, err = filepath.Abs(opts.Work); err != nil {
 		fail(1, err)
+	}
+	if *check {
+		bad := false
+		for _, p := range progs {
+			problems, err := fidelity.Check(p, opts)
+			if err != nil {
+				problems = append(problems, err.Error())
+			}
+			for _, pr := range problems {
+				fmt.Fprintf(os.Stderr, "%s: %s\n", p.File, pr)
+				bad = true
+			}
+		}
+		if bad {
+			os.Exit(1)
+		}
+		fmt.Fprintln(os.Stderr, "[fidelity] corpus ok")
+		return
 	}
 	if opts.Hotreload = *hot; opts.Hotreload == "" {
 		fmt.Fprintln(os.Stderr, "[fidelity] building hotreload")
