@@ -7,6 +7,7 @@ import (
 	"go/printer"
 	"go/token"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gohot/rules_go_hot/tools/rewriter"
@@ -33,7 +34,31 @@ type decl struct {
 	file *ast.File
 	pos  token.Position
 	sig  string // functions: the declaration without its body
-	text string // the whole declaration, without comments
+	text string // the whole declaration, without comments; constants: type, value and iota
+	// ident is the declared name (the first one of a var spec).
+	ident  *ast.Ident
+	fields []structField // struct types: the fields as written
+	// Constants: the block and the constant's iota in it, and its
+	// type and value as written (or repeated from an earlier spec).
+	block *ast.GenDecl
+	iota  int
+	expr  string
+	// repeats is the spec whose type and values a spec without values
+	// repeats.
+	repeats *ast.ValueSpec
+}
+
+// label names the declaration in messages: "func F", "func T.M",
+// "type T", "var a, b", "const c".
+func (d *decl) label() string {
+	switch {
+	case strings.HasPrefix(d.key, "init#"):
+		return "func init"
+	case strings.HasPrefix(d.key, "method "):
+		return "func " + d.name
+	}
+	kind, _, _ := strings.Cut(d.key, " ")
+	return kind + " " + d.name
 }
 
 // declsOf lists a package's top-level declarations by key. init functions
@@ -45,7 +70,7 @@ func declsOf(fset *token.FileSet, files []*ast.File) map[string]*decl {
 		for _, d := range f.Decls {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
-				dd := &decl{node: d, file: f, pos: fset.Position(d.Pos())}
+				dd := &decl{node: d, ident: d.Name, file: f, pos: fset.Position(d.Pos())}
 				dd.name = d.Name.Name
 				switch {
 				case d.Recv != nil && len(d.Recv.List) == 1:
@@ -65,40 +90,78 @@ func declsOf(fset *token.FileSet, files []*ast.File) map[string]*decl {
 				dd.text = nodeText(fset, &full)
 				ds[dd.key] = dd
 			case *ast.GenDecl:
+				if d.Tok == token.CONST {
+					constDecls(fset, f, d, ds)
+					continue
+				}
 				for _, s := range d.Specs {
 					switch s := s.(type) {
 					case *ast.TypeSpec:
 						c := *s
 						c.Doc, c.Comment = nil, nil
-						ds["type "+s.Name.Name] = &decl{key: "type " + s.Name.Name, name: s.Name.Name, node: s, file: f, pos: fset.Position(s.Pos()), text: nodeText(fset, &c)}
+						dd := &decl{key: "type " + s.Name.Name, name: s.Name.Name, node: s, ident: s.Name, file: f, pos: fset.Position(s.Pos()), text: nodeText(fset, &c)}
+						if st, ok := s.Type.(*ast.StructType); ok {
+							dd.fields = structFields(fset, st)
+						}
+						ds[dd.key] = dd
 					case *ast.ValueSpec:
 						var names []string
 						for _, n := range s.Names {
 							names = append(names, n.Name)
 						}
-						kind := "var"
-						if d.Tok == token.CONST {
-							kind = "const"
-						}
 						c := *s
 						c.Doc, c.Comment = nil, nil
-						text := nodeText(fset, &c)
-						if d.Tok == token.CONST {
-							// A const spec without values repeats the
-							// previous one's (iota): compare the whole
-							// group.
-							g := *d
-							g.Doc = nil
-							text = nodeText(fset, &g) + "\n" + text
-						}
-						key := kind + " " + strings.Join(names, ",")
-						ds[key] = &decl{key: key, name: strings.Join(names, ", "), node: s, file: f, pos: fset.Position(s.Pos()), text: text}
+						key := "var " + strings.Join(names, ",")
+						ds[key] = &decl{key: key, name: strings.Join(names, ", "), node: s, ident: s.Names[0], file: f, pos: fset.Position(s.Pos()), text: nodeText(fset, &c)}
 					}
 				}
 			}
 		}
 	}
 	return ds
+}
+
+// constDecls lists the constants of a const block one by one: each is
+// compared by its own type and value expression (a spec without values
+// repeats the last one that has them) and, if that uses iota, its index.
+func constDecls(fset *token.FileSet, f *ast.File, gd *ast.GenDecl, ds map[string]*decl) {
+	var last *ast.ValueSpec
+	for i, sp := range gd.Specs {
+		s := sp.(*ast.ValueSpec)
+		if s.Values != nil || last == nil {
+			last = s
+		}
+		for k, id := range s.Names {
+			if id.Name == "_" {
+				continue
+			}
+			var expr string
+			if last.Type != nil {
+				expr = nodeText(fset, last.Type) + " "
+			}
+			expr += "= "
+			usesIota := false
+			if k < len(last.Values) {
+				expr += nodeText(fset, last.Values[k])
+				ast.Inspect(last.Values[k], func(n ast.Node) bool {
+					if id, ok := n.(*ast.Ident); ok && id.Name == "iota" {
+						usesIota = true
+					}
+					return true
+				})
+			}
+			text := expr
+			if usesIota {
+				text += fmt.Sprintf(" (iota %d)", i)
+			}
+			key := "const " + id.Name
+			d := &decl{key: key, name: id.Name, node: s, ident: id, file: f, pos: fset.Position(id.Pos()), text: text, block: gd, iota: i, expr: expr}
+			if s.Values == nil && last != s {
+				d.repeats = last
+			}
+			ds[key] = d
+		}
+	}
 }
 
 func nodeText(fset *token.FileSet, n ast.Node) string {
@@ -116,23 +179,29 @@ type changes struct {
 	added    []*decl // declarations only in the new version
 	refusals []Refusal
 	notes    []string
+	// consts are constants written differently: refused if their value
+	// or type differs (which needs type checking).
+	consts []constChange
 }
+
+type constChange struct{ base, cur *decl }
 
 func (c *changes) empty() bool {
 	return len(c.changed) == 0 && len(c.added) == 0 && len(c.refusals) == 0
 }
 
 // diff classifies every declaration of a package: unchanged, body change
-// (patchable), added (lives in the patch), or rude (refused).
-func diff(base, cur map[string]*decl, relFile func(token.Position) string) *changes {
+// (patchable), added (lives in the patch), or rude (refused). refusal
+// makes a refusal at a position (module-relative).
+func diff(base, cur map[string]*decl, refusal func(p token.Position, decl, reason string) Refusal) *changes {
 	c := &changes{}
 	keys := make([]string, 0, len(cur))
 	for k := range cur {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	refuse := func(d *decl, what, reason string) {
-		c.refusals = append(c.refusals, Refusal{File: relFile(d.pos), Line: d.pos.Line, Decl: what, Reason: reason})
+	refuse := func(d *decl, reason string) {
+		c.refusals = append(c.refusals, refusal(d.pos, d.label(), reason))
 	}
 	for _, k := range keys {
 		n := cur[k]
@@ -140,56 +209,140 @@ func diff(base, cur map[string]*decl, relFile func(token.Position) string) *chan
 		switch {
 		case strings.HasPrefix(k, "init#"):
 			if !ok || b.text != n.text {
-				refuse(n, "func init", "init functions run once, at start-up: a changed or added init cannot run again in a live process; restart to apply it")
+				refuse(n, "init functions run once, at start-up: a changed or added init cannot run again in a live process; restart to apply it")
 			}
 		case !ok:
 			if strings.HasPrefix(k, "method ") {
 				t := strings.SplitN(n.name, ".", 2)[0]
 				if _, isOld := base["type "+t]; isOld {
-					refuse(n, "method "+n.name, fmt.Sprintf("adds a method to %s: a type's method set is fixed when the program starts (interfaces it satisfies, method tables); restart to apply", t))
+					refuse(n, fmt.Sprintf("adds a method to %s: a type's method set is fixed when the program starts (interfaces it satisfies, method tables); restart to apply", t))
 					continue
 				}
 			}
 			c.added = append(c.added, n)
 			if strings.HasPrefix(k, "var ") {
-				c.notes = append(c.notes, fmt.Sprintf("%s:%d: new variable %s lives in the patch: its value starts over with each new patch until a restart makes it part of the program", relFile(n.pos), n.pos.Line, n.name))
+				p := refusal(n.pos, "", "")
+				c.notes = append(c.notes, fmt.Sprintf("%s:%d: new variable %s lives in the patch: its value starts over with each new patch until a restart makes it part of the program", p.File, p.Line, n.name))
 			}
 		case b.text == n.text:
 			// unchanged (comments and layout may differ)
 		case strings.HasPrefix(k, "func ") || strings.HasPrefix(k, "method "):
-			what := strings.TrimPrefix(strings.TrimPrefix(k, "func "), "method ")
 			if b.sig != n.sig {
-				refuse(n, "func "+what, fmt.Sprintf("signature changed from %q to %q: every caller was compiled against the old one; restart to apply", oneLine(b.sig), oneLine(n.sig)))
+				refuse(n, fmt.Sprintf("signature changed from %q to %q: every caller was compiled against the old one; restart to apply", oneLine(b.sig), oneLine(n.sig)))
 				continue
 			}
 			c.changed = append(c.changed, n)
 		case strings.HasPrefix(k, "type "):
-			refuse(n, "type "+n.name, typeChangeReason(b, n))
+			refuse(n, typeChangeReason(b, n))
 		case strings.HasPrefix(k, "var "):
-			refuse(n, "var "+n.name, "the declaration (type or initializer) of a package variable changed: variables are initialized once, at start-up, and live values keep their layout; restart to apply")
+			refuse(n, "the declaration (type or initializer) of a package variable changed: variables are initialized once, at start-up, and live values keep their layout; restart to apply")
 		case strings.HasPrefix(k, "const "):
-			refuse(n, "const "+n.name, "a constant's value changed: constants are compiled into every place that uses them; restart to apply")
+			c.consts = append(c.consts, constChange{b, n})
 		}
 	}
 	return c
 }
 
+// structField is one field of a struct type, as written.
+type structField struct{ name, typ, tag string }
+
+func structFields(fset *token.FileSet, st *ast.StructType) []structField {
+	var out []structField
+	for _, f := range st.Fields.List {
+		typ := nodeText(fset, f.Type)
+		tag := ""
+		if f.Tag != nil {
+			tag, _ = strconv.Unquote(f.Tag.Value)
+		}
+		if len(f.Names) == 0 {
+			name := typ
+			if id := embeddedIdent(f.Type); id != nil {
+				name = id.Name
+			}
+			out = append(out, structField{name, "embedded " + typ, tag})
+		}
+		for _, n := range f.Names {
+			out = append(out, structField{n.Name, typ, tag})
+		}
+	}
+	return out
+}
+
+// embeddedIdent is the name of an embedded field: T for T, *T, pkg.T, T[X].
+func embeddedIdent(e ast.Expr) *ast.Ident {
+	for {
+		switch x := e.(type) {
+		case *ast.StarExpr:
+			e = x.X
+		case *ast.ParenExpr:
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.IndexListExpr:
+			e = x.X
+		case *ast.SelectorExpr:
+			return x.Sel
+		case *ast.Ident:
+			return x
+		default:
+			return nil
+		}
+	}
+}
+
 func typeChangeReason(b, n *decl) string {
 	bs, _ := b.node.(*ast.TypeSpec)
 	ns, _ := n.node.(*ast.TypeSpec)
-	if bs != nil && ns != nil {
-		_, bStruct := bs.Type.(*ast.StructType)
-		_, nStruct := ns.Type.(*ast.StructType)
+	if bs != nil && ns != nil && (bs.TypeParams == nil) == (ns.TypeParams == nil) && bs.Assign.IsValid() == ns.Assign.IsValid() {
 		_, bIface := bs.Type.(*ast.InterfaceType)
 		_, nIface := ns.Type.(*ast.InterfaceType)
 		switch {
-		case bStruct && nStruct:
-			return "struct fields changed: values of this type are live in memory with the old layout; restart to apply"
+		case b.fields != nil && n.fields != nil:
+			return structChangeReason(b.fields, n.fields)
 		case bIface && nIface:
 			return "interface methods changed: the types that satisfy it were checked when the program was built; restart to apply"
 		}
 	}
 	return "type definition changed: live values and compiled code depend on it; restart to apply"
+}
+
+// structChangeReason says what changed between two versions of a struct
+// type's fields. A tag alone does not change the layout, but it is part
+// of the type: the running program's values, and everything that reads
+// their tags through reflect, keep the old type.
+func structChangeReason(old, cur []structField) string {
+	byName := func(fs []structField) map[string]structField {
+		m := map[string]structField{}
+		for _, f := range fs {
+			m[f.name] = f
+		}
+		return m
+	}
+	om, cm := byName(old), byName(cur)
+	var layout, tags []string
+	for _, f := range cur {
+		o, ok := om[f.name]
+		switch {
+		case !ok:
+			layout = append(layout, "adds field "+f.name)
+		case o.typ != f.typ:
+			layout = append(layout, fmt.Sprintf("changes the type of field %s from %s to %s", f.name, o.typ, f.typ))
+		case o.tag != f.tag:
+			tags = append(tags, fmt.Sprintf("the tag of field %s changed from `%s` to `%s`", f.name, o.tag, f.tag))
+		}
+	}
+	for _, f := range old {
+		if _, ok := cm[f.name]; !ok {
+			layout = append(layout, "removes field "+f.name)
+		}
+	}
+	if len(layout) == 0 && len(tags) == 0 {
+		layout = append(layout, "reorders fields")
+	}
+	if len(layout) > 0 {
+		return fmt.Sprintf("struct fields changed (%s): values of this type are live in memory with the old layout; restart to apply", strings.Join(append(layout, tags...), "; "))
+	}
+	return strings.Join(tags, "; ") + ": a tag is part of the struct type, and the running program keeps the old type (values built with it, and what reads tags through reflect, like encoding/json, see the old tags); restart to apply"
 }
 
 func oneLine(s string) string {

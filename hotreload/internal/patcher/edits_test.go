@@ -80,6 +80,21 @@ func TestConstRefusals(t *testing.T) {
 	}
 	s.edit("lib/lib.go", "medium = 20", "medium = 2")
 
+	// Written differently, the same constant: no change at all.
+	s.edit("lib/lib.go", "medium = 2", "medium = 1 + 1")
+	if res := s.build(); len(res.Refusals) != 0 || !res.Unchanged {
+		t.Errorf("same value written differently: %+v", res)
+	}
+	s.edit("lib/lib.go", "medium = 1 + 1", "medium = 2")
+
+	// The expression a block repeats: one cause, one refusal.
+	s.edit("lib/lib.go", "KindA Kind = iota\n", "KindA Kind = iota + 1\n")
+	r = s.refused()
+	if r.Decl != "const KindA, KindB, KindC" || !strings.Contains(r.Reason, "0 to 1") || !strings.Contains(r.Reason, "KindC 2 → 3") {
+		t.Errorf("changed repeated expression: %+v", r)
+	}
+	s.edit("lib/lib.go", "KindA Kind = iota + 1\n", "KindA Kind = iota\n")
+
 	s.edit("lib/lib.go", "KindA Kind = iota\n", "KindA Kind = iota\n\tKindZ\n")
 	r = s.refused()
 	if !strings.Contains(r.Decl, "KindB") || !strings.Contains(r.Decl, "KindC") || !strings.Contains(r.Reason, "KindZ") || !strings.Contains(r.Reason, "iota") {

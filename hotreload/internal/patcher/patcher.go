@@ -16,17 +16,19 @@ import (
 	"fmt"
 	"go/ast"
 	"go/build"
+	"go/constant"
 	"go/importer"
 	"go/parser"
 	"go/scanner"
 	"go/token"
 	"go/types"
+	"go/version"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"sort"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
@@ -41,7 +43,8 @@ type Builder struct {
 	Kit     *kit.Kit
 	WorkDir string // where patches are written
 
-	touched map[string]slotRef // every slot a patch of this builder set
+	touched map[string]slotRef // every slot a built patch of this builder set
+	pending map[string]slotRef // slots the patch being built sets
 	applied string             // Key of the last patch the program took
 	fset    *token.FileSet
 	imp     types.Importer
@@ -55,8 +58,19 @@ func (b *Builder) MarkApplied(res *Result) { b.applied = res.Key }
 type slotRef struct {
 	pkg, slot string
 	main      bool
-	typ       string            // main package: the slot's type
-	imports   map[string]string // ... and the imports it needs
+	// typ is, for package main (reached by //go:linkname), the slot's
+	// type: each file that declares the slot spells it with its own
+	// import names.
+	typ types.Type
+}
+
+// pair is one entry of the patch's table: the address of a slot and its
+// new value, spelled with the import names in imports (path -> name).
+type pair struct {
+	name         string // the function, for GoHotPatchNames
+	slot, value  string
+	imports      map[string]string
+	reset, local bool // local: slot is declared in the patch's own files
 }
 
 // Result is the outcome of one patch build.
@@ -108,11 +122,44 @@ func NewBuilder(k *kit.Kit, workDir string) *Builder {
 	return &Builder{Kit: k, WorkDir: workDir, touched: map[string]slotRef{}, fset: fset, imp: importer.ForCompiler(fset, "gc", k.OpenArchive)}
 }
 
+// position is where a refusal or an error points: file names relative to
+// the main module, as everywhere in hotreload's messages.
+func (b *Builder) position(p token.Position) token.Position {
+	p.Filename = b.relPath(p.Filename)
+	return p
+}
+
+// refusal makes a Refusal at p.
+func (b *Builder) refusal(p token.Position, decl, reason string) Refusal {
+	p = b.position(p)
+	return Refusal{File: p.Filename, Line: p.Line, Decl: decl, Reason: reason}
+}
+
+// addRefusals appends rs to res, once per cause: one declaration refused
+// for one reason is one refusal, however many places show it.
+func addRefusals(res *Result, rs ...Refusal) {
+	for _, r := range rs {
+		dup := false
+		for _, have := range res.Refusals {
+			if have.Decl == r.Decl && have.Reason == r.Reason {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			res.Refusals = append(res.Refusals, r)
+		}
+	}
+}
+
 // Build compares the current sources of the main module with the base and
 // builds a patch of everything that changed.
 func (b *Builder) Build() (*Result, error) {
 	res := &Result{}
 	start := time.Now()
+	// What this build sets becomes part of the builder's history only if
+	// it becomes a patch: a refused or failed build leaves no trace.
+	b.pending = map[string]slotRef{}
 	// One file set and importer for the builder's life: the kit's
 	// archives never change, so what was imported once (net/http's export
 	// data takes a while to read) serves every later patch.
@@ -134,7 +181,7 @@ func (b *Builder) Build() (*Result, error) {
 		if u == nil {
 			continue
 		}
-		res.Refusals = append(res.Refusals, u.ch.refusals...)
+		addRefusals(res, u.ch.refusals...)
 		res.Notes = append(res.Notes, u.ch.notes...)
 		units = append(units, u)
 	}
@@ -156,8 +203,13 @@ func (b *Builder) Build() (*Result, error) {
 	if len(res.Refusals) > 0 {
 		return res, nil
 	}
-	if len(gen.pairs) == 0 || gen.key == b.applied {
+	if len(gen.pairs) == 0 {
 		res.Unchanged = true
+		return res, nil
+	}
+	if gen.key == b.applied {
+		res.Unchanged = true
+		b.commit()
 		return res, nil
 	}
 	res.Key = gen.key
@@ -165,7 +217,17 @@ func (b *Builder) Build() (*Result, error) {
 	if err := b.compileAndLink(dir, id, gen.files, res); err != nil {
 		return nil, err
 	}
+	b.commit()
 	return res, b.writeManifest(res)
+}
+
+// commit records the slots of the patch just built: later patches reset
+// those their sources no longer change.
+func (b *Builder) commit() {
+	for name, r := range b.pending {
+		b.touched[name] = r
+	}
+	b.pending = nil
 }
 
 func patchID() string {
@@ -227,7 +289,7 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 		u.srcs[f], u.names[f] = cur[name], abs
 	}
 	if len(errs) > 0 {
-		return nil, scanErrors(errs)
+		return nil, b.scanErrors(errs)
 	}
 	bfset := token.NewFileSet()
 	var baseFiles []*ast.File
@@ -247,16 +309,18 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 	u.man = rw.Manifest
 	u.index()
 
-	rel := func(pos token.Position) string { return b.relPath(pos.Filename) }
-	u.ch = diff(declsOf(bfset, baseFiles), declsOf(fset, u.files), rel)
+	u.refusal = b.refusal
+	u.ch = diff(declsOf(bfset, baseFiles), declsOf(fset, u.files), b.refusal)
 	for _, f := range u.files {
 		for _, imp := range f.Imports {
 			if imp.Path.Value == `"C"` {
-				pos := fset.Position(imp.Pos())
-				u.ch.refusals = append(u.ch.refusals, Refusal{File: rel(pos), Line: pos.Line, Decl: "package " + p.Name, Reason: "the package uses cgo, which patches do not support yet; restart to apply"})
+				u.ch.refusals = append(u.ch.refusals, b.refusal(fset.Position(imp.Pos()), "package "+p.Name, "the package uses cgo, which patches do not support yet; restart to apply"))
 				return u, nil
 			}
 		}
+	}
+	if len(u.ch.consts) > 0 {
+		u.ch.refusals = append(u.ch.refusals, b.constRefusals(p, u, bfset, baseFiles)...)
 	}
 	if len(u.ch.refusals) > 0 {
 		return u, nil
@@ -273,12 +337,12 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 	var terrs []Position
 	conf := types.Config{
 		Importer:  imp,
-		GoVersion: p.Lang,
+		GoVersion: goLang(p.Lang),
 		Sizes:     types.SizesFor("gc", runtime.GOARCH),
 		Error: func(err error) {
 			if te, ok := err.(types.Error); ok && !te.Soft {
-				pos := te.Fset.Position(te.Pos)
-				terrs = append(terrs, Position{File: b.relPath(pos.Filename), Line: pos.Line, Column: pos.Column, Message: te.Msg})
+				pos := b.position(te.Fset.Position(te.Pos))
+				terrs = append(terrs, Position{File: pos.Filename, Line: pos.Line, Column: pos.Column, Message: te.Msg})
 			}
 		},
 	}
@@ -293,7 +357,11 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 	}
 	u.added = map[types.Object]bool{}
 	for _, d := range u.ch.added {
-		for _, id := range declIdents(d.node) {
+		ids := declIdents(d.node)
+		if d.block != nil { // one constant of its spec
+			ids = []*ast.Ident{d.ident}
+		}
+		for _, id := range ids {
 			if obj := u.info.Defs[id]; obj != nil {
 				u.added[obj] = true
 			}
@@ -302,6 +370,172 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 	// What the running program will not see by itself (invariant 7).
 	u.ch.notes = append(u.ch.notes, reach.ForPatch(b.Kit, p.ImportPath, fset, u.files, bfset, baseFiles, func(p token.Position) string { return b.relPath(p.Filename) })...)
 	return u, nil
+}
+
+// constRefusals decides about the constants written differently: a
+// constant whose type and value are the same is no change; one whose value
+// changed is refused, and the constants whose value changed only because
+// constants were added or removed before them in an iota block are refused
+// together, saying so.
+func (b *Builder) constRefusals(p *kit.Package, u *unit, bfset *token.FileSet, baseFiles []*ast.File) []Refusal {
+	check := func(fset *token.FileSet, files []*ast.File) *types.Info {
+		info := &types.Info{Defs: map[*ast.Ident]types.Object{}}
+		conf := types.Config{Importer: b.imp, GoVersion: goLang(p.Lang), Sizes: types.SizesFor("gc", runtime.GOARCH), Error: func(error) {}}
+		conf.Check(p.ImportPath, fset, files, info)
+		return info
+	}
+	binfo, cinfo := check(bfset, baseFiles), check(u.fset, u.files)
+	type shift struct {
+		first  *decl
+		names  []string
+		values []string
+	}
+	type group struct {
+		own, follow []*decl
+		whys        []string
+		values      []string
+	}
+	groups := map[*ast.ValueSpec]*group{}
+	var gorder []*ast.ValueSpec
+	var out []Refusal
+	shifts := map[*ast.GenDecl]*shift{}
+	var order []*ast.GenDecl
+	for _, c := range u.ch.consts {
+		bc, _ := binfo.Defs[c.base.ident].(*types.Const)
+		cc, _ := cinfo.Defs[c.cur.ident].(*types.Const)
+		why := ""
+		switch {
+		case bc == nil || cc == nil || bc.Val().Kind() == constant.Unknown || cc.Val().Kind() == constant.Unknown:
+			why = "its declaration changed"
+		case !types.Identical(bc.Type(), cc.Type()) && bc.Type().String() != cc.Type().String():
+			why = fmt.Sprintf("its type changed from %s to %s", bc.Type(), cc.Type())
+		case bc.Val().Kind() != cc.Val().Kind() || !constant.Compare(bc.Val(), token.EQL, cc.Val()):
+			why = fmt.Sprintf("its value changed from %s to %s", bc.Val(), cc.Val())
+		default:
+			continue // written differently, same constant
+		}
+		if bc != nil && cc != nil && c.base.expr == c.cur.expr && c.base.iota != c.cur.iota {
+			// Same expression, another iota: the block moved under it.
+			sh := shifts[c.cur.block]
+			if sh == nil {
+				sh = &shift{first: c.cur}
+				shifts[c.cur.block] = sh
+				order = append(order, c.cur.block)
+			}
+			if c.cur.pos.Offset < sh.first.pos.Offset {
+				sh.first = c.cur
+			}
+			sh.names = append(sh.names, c.cur.name)
+			sh.values = append(sh.values, fmt.Sprintf("%s %s → %s", c.cur.name, bc.Val(), cc.Val()))
+			continue
+		}
+		// A constant that repeats a changed expression changes with the
+		// constant that spells it: one cause, one refusal.
+		key := c.cur.node.(*ast.ValueSpec)
+		if c.cur.repeats != nil && c.base.expr != c.cur.expr {
+			key = c.cur.repeats
+		}
+		g := groups[key]
+		if g == nil {
+			g = &group{}
+			groups[key] = g
+			gorder = append(gorder, key)
+		}
+		if c.cur.repeats == nil || key != c.cur.repeats {
+			g.own = append(g.own, c.cur)
+			g.whys = append(g.whys, why)
+		} else {
+			g.follow = append(g.follow, c.cur)
+			g.values = append(g.values, fmt.Sprintf("%s %s → %s", c.cur.name, bc.Val(), cc.Val()))
+		}
+	}
+	for _, key := range gorder {
+		g := groups[key]
+		all := append(append([]*decl(nil), g.own...), g.follow...)
+		sort.Slice(all, func(i, j int) bool { return all[i].pos.Offset < all[j].pos.Offset })
+		var names []string
+		for _, d := range all {
+			names = append(names, d.name)
+		}
+		var why string
+		switch {
+		case len(g.own) == 1 && len(g.follow) == 0:
+			why = g.whys[0]
+		case len(g.own) == 0:
+			why = "the expression they repeat changed, and with it their values (" + strings.Join(g.values, ", ") + ")"
+		default:
+			var parts []string
+			for i, d := range g.own {
+				parts = append(parts, fmt.Sprintf("%s: %s", d.name, g.whys[i]))
+			}
+			why = strings.Join(parts, "; ")
+			if len(g.follow) > 0 {
+				why += "; and so the values of the constants that repeat its expression (" + strings.Join(g.values, ", ") + ")"
+			}
+		}
+		out = append(out, b.refusal(all[0].pos, "const "+strings.Join(names, ", "), why+": constants are compiled into every place that uses them; restart to apply"))
+	}
+	for _, blk := range order {
+		sh := shifts[blk]
+		sort.Strings(sh.names)
+		sort.Strings(sh.values)
+		cause := b.blockEdit(blk, u, bfset, baseFiles)
+		out = append(out, b.refusal(sh.first.pos, "const "+strings.Join(sh.names, ", "),
+			fmt.Sprintf("%s changes the iota of the constants after it, and so their values (%s): constants are compiled into every place that uses them; restart to apply, or add new constants at the end of the block", cause, strings.Join(sh.values, ", "))))
+	}
+	return out
+}
+
+// blockEdit says which constants were added to or removed from a const
+// block, compared with the base's block that has the same constants.
+func (b *Builder) blockEdit(blk *ast.GenDecl, u *unit, bfset *token.FileSet, baseFiles []*ast.File) string {
+	names := func(gd *ast.GenDecl) map[string]bool {
+		m := map[string]bool{}
+		for _, sp := range gd.Specs {
+			for _, id := range sp.(*ast.ValueSpec).Names {
+				m[id.Name] = true
+			}
+		}
+		return m
+	}
+	cur := names(blk)
+	var old map[string]bool
+	for _, f := range baseFiles {
+		for _, d := range f.Decls {
+			if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.CONST {
+				m := names(gd)
+				for n := range cur {
+					if m[n] && n != "_" {
+						old = m
+					}
+				}
+			}
+		}
+	}
+	var added, removed []string
+	for n := range cur {
+		if !old[n] {
+			added = append(added, n)
+		}
+	}
+	for n := range old {
+		if !cur[n] {
+			removed = append(removed, n)
+		}
+	}
+	sort.Strings(added)
+	sort.Strings(removed)
+	var parts []string
+	if len(added) > 0 {
+		parts = append(parts, "inserting "+strings.Join(added, ", "))
+	}
+	if len(removed) > 0 {
+		parts = append(parts, "removing "+strings.Join(removed, ", "))
+	}
+	if len(parts) == 0 {
+		return "reordering the block"
+	}
+	return strings.Join(parts, " and ")
 }
 
 func (b *Builder) touchedIn(pkg string) bool {
@@ -356,10 +590,11 @@ func goFilesIn(dir string) ([]string, error) {
 	return filterBuildable(dir, names), nil
 }
 
-func scanErrors(el scanner.ErrorList) error {
+func (b *Builder) scanErrors(el scanner.ErrorList) error {
 	var ps []Position
 	for _, e := range el {
-		ps = append(ps, Position{File: e.Pos.Filename, Line: e.Pos.Line, Column: e.Pos.Column, Message: e.Msg})
+		pos := b.position(e.Pos)
+		ps = append(ps, Position{File: pos.Filename, Line: pos.Line, Column: pos.Column, Message: e.Msg})
 	}
 	return &CompileError{Errors: ps}
 }
@@ -368,15 +603,109 @@ func scanErrors(el scanner.ErrorList) error {
 type generated struct {
 	key   string // hash of the generated code
 	files []string
-	pairs []string // "&slot, value" lines of GoHotPatchSlots
-	names []string
+	pairs []pair // the entries of GoHotPatchSlots
+}
+
+// importNames gives the packages one generated file imports their names:
+// a path keeps the first name it was given, and no two paths share one.
+type importNames struct {
+	byPath map[string]string
+	taken  map[string]bool
+}
+
+func newImportNames() *importNames {
+	return &importNames{byPath: map[string]string{}, taken: map[string]bool{}}
+}
+
+// name returns path's name in the file, want (or want2, want3...) the
+// first time.
+func (n *importNames) name(path, want string) string {
+	if name, ok := n.byPath[path]; ok {
+		return name
+	}
+	name := want
+	for i := 2; n.taken[name]; i++ {
+		name = fmt.Sprintf("%s%d", want, i)
+	}
+	n.byPath[path], n.taken[name] = name, true
+	return name
+}
+
+func (n *importNames) lines() []importLine {
+	var out []importLine
+	for path, name := range n.byPath {
+		out = append(out, importLine{Name: name, Path: path})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+type importLine struct{ Name, Path string }
+
+// linkDecl is a //go:linkname declaration pulling a symbol of package
+// main: a variable of type Type, or, if Func, a function whose signature
+// (without "func") is Type.
+type linkDecl struct {
+	Local, Symbol, Type string
+	Func                bool
+}
+
+// patchFile is one translated file of the patch.
+var patchFile = template.Must(template.New("file").Parse(`package main
+
+import (
+{{- range .Imports}}
+	{{.Name}} {{printf "%q" .Path}}
+{{- end}}
+{{- if .Links}}
+	_ "unsafe" // for go:linkname
+{{- end}}
+)
+{{range .Links}}
+//go:linkname {{.Local}} {{.Symbol}}
+{{if .Func}}func {{.Local}}{{.Type}}{{else}}var {{.Local}} {{.Type}}{{end}}
+{{end}}
+{{.Body}}`))
+
+// patchTable is the table the agent reads: every slot and its new value.
+var patchTable = template.Must(template.New("table").Parse(`package main
+
+import (
+	_ "unsafe" // for go:linkname
+{{- range .Imports}}
+	{{.Name}} {{printf "%q" .Path}}
+{{- end}}
+)
+{{range .Links}}
+//go:linkname {{.Local}} {{.Symbol}}
+var {{.Local}} {{.Type}}
+{{end}}
+// GoHotPatchSlots pairs each slot with its new value; the agent switches them.
+var GoHotPatchSlots = []interface{}{
+{{- range .Pairs}}
+	{{.Slot}}, {{.Value}},
+{{- end}}
+}
+
+// GoHotPatchNames names the functions, pair by pair.
+var GoHotPatchNames = []string{
+{{- range .Pairs}}
+	{{printf "%q" .Name}},
+{{- end}}
+}
+`))
+
+func writeTemplate(name string, tmpl *template.Template, data any) error {
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, data); err != nil {
+		return err
+	}
+	return os.WriteFile(name, buf.Bytes(), 0o644)
 }
 
 func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, error) {
 	g := &generated{}
 	want := map[string]bool{} // slots this patch sets
-	tableImports := map[string]string{}
-	var linkDecls []string
 	for _, u := range units {
 		byFile := map[*ast.File][]*decl{}
 		for _, d := range append(append([]*decl(nil), u.ch.changed...), u.ch.added...) {
@@ -390,45 +719,31 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 			t := &translator{u: u, file: f, tf: u.fset.File(f.Pos()), imports: map[string]string{}}
 			var body strings.Builder
 			for _, d := range ds {
-				t.decl = d.name
-				out, pair, name := b.translateDecl(t, d, u)
+				t.decl = d.label()
+				out, p := b.translateDecl(t, d, u)
 				body.WriteString(out)
-				if pair != "" {
-					g.pairs = append(g.pairs, pair)
-					g.names = append(g.names, name)
-					want[name] = true
+				if p != nil {
+					g.pairs = append(g.pairs, *p)
+					want[p.name] = true
 				}
 			}
-			res.Refusals = append(res.Refusals, t.refusals...)
-			var src strings.Builder
-			src.WriteString("package main\n\nimport (\n")
-			paths := make([]string, 0, len(t.imports))
-			for p := range t.imports {
-				paths = append(paths, p)
-			}
-			sort.Strings(paths)
-			for _, p := range paths {
-				if u.isMain && p == u.path {
-					continue
+			addRefusals(res, t.refusals...)
+			names := newImportNames()
+			for path, name := range t.imports {
+				if !(u.isMain && path == u.path) {
+					names.byPath[path] = name
 				}
-				fmt.Fprintf(&src, "\t%s %q\n", t.imports[p], p)
 			}
-			if len(t.decls) > 0 {
-				src.WriteString("\t_ \"unsafe\" // for go:linkname\n")
-			}
-			src.WriteString(")\n\n")
-			for _, d := range t.decls {
-				src.WriteString(d)
-			}
-			src.WriteString(body.String())
 			name := filepath.Join(dir, fmt.Sprintf("%s_%d_%s", u.alias, fi, filepath.Base(u.names[f])))
-			if err := os.WriteFile(name, []byte(src.String()), 0o644); err != nil {
+			err := writeTemplate(name, patchFile, struct {
+				Imports []importLine
+				Links   []linkDecl
+				Body    string
+			}{names.lines(), t.decls, body.String()})
+			if err != nil {
 				return nil, err
 			}
 			g.files = append(g.files, name)
-		}
-		if !u.isMain {
-			tableImports[u.path] = u.alias
 		}
 	}
 	// Reset what earlier patches set and this one does not.
@@ -439,47 +754,47 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 		}
 	}
 	sort.Strings(resets)
+	tab := newImportNames()
+	// The entries of this patch's own functions name their packages by
+	// the units' aliases; resets take names that are left.
+	for _, p := range g.pairs {
+		for path, name := range p.imports {
+			tab.name(path, name)
+		}
+	}
+	var links []linkDecl
 	for _, name := range resets {
 		r := b.touched[name]
-		for p, n := range r.imports {
-			if _, ok := tableImports[p]; !ok {
-				tableImports[p] = n
-			}
+		p := pair{name: name, value: "nil", reset: true}
+		if r.main {
+			local := "gohotMainSlot_" + r.slot
+			typ := types.TypeString(r.typ, func(pkg *types.Package) string { return tab.name(pkg.Path(), pkg.Name()) })
+			links = append(links, linkDecl{Local: local, Symbol: "main." + r.slot, Type: typ})
+			p.slot = "&" + local
+		} else {
+			p.slot = "&" + tab.name(r.pkg, "gohotreset") + "." + r.slot
 		}
-		g.pairs = append(g.pairs, b.slotExpr(r, tableImports, &linkDecls)+", nil")
-		g.names = append(g.names, name)
+		g.pairs = append(g.pairs, p)
 		res.Notes = append(res.Notes, name+" is back to its original code")
 	}
 	if len(res.Refusals) > 0 || len(g.pairs) == 0 {
 		return g, nil
 	}
-	res.Functions = append(res.Functions, g.names...)
-
-	var tab strings.Builder
-	tab.WriteString("package main\n\nimport (\n\t_ \"unsafe\" // for go:linkname\n")
-	var tpaths []string
-	for p := range tableImports {
-		tpaths = append(tpaths, p)
-	}
-	sort.Strings(tpaths)
-	for _, p := range tpaths {
-		fmt.Fprintf(&tab, "\t%s %q\n", tableImports[p], p)
-	}
-	tab.WriteString(")\n\n")
-	for _, d := range linkDecls {
-		tab.WriteString(d)
-	}
-	tab.WriteString("\n// GoHotPatchSlots pairs each slot with its new value; the agent switches them.\nvar GoHotPatchSlots = []any{\n")
 	for _, p := range g.pairs {
-		fmt.Fprintf(&tab, "\t%s,\n", p)
+		res.Functions = append(res.Functions, p.name)
 	}
-	tab.WriteString("}\n\n// GoHotPatchNames names the functions, pair by pair.\nvar GoHotPatchNames = []string{\n")
-	for _, n := range g.names {
-		fmt.Fprintf(&tab, "\t%q,\n", n)
+	type entry struct{ Name, Slot, Value string }
+	var entries []entry
+	for _, p := range g.pairs {
+		entries = append(entries, entry{p.name, p.slot, p.value})
 	}
-	tab.WriteString("}\n")
 	name := filepath.Join(dir, "zz_gohot_table.go")
-	if err := os.WriteFile(name, []byte(tab.String()), 0o644); err != nil {
+	err := writeTemplate(name, patchTable, struct {
+		Imports []importLine
+		Links   []linkDecl
+		Pairs   []entry
+	}{tab.lines(), links, entries})
+	if err != nil {
 		return nil, err
 	}
 	g.files = append(g.files, name)
@@ -496,56 +811,29 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 	return g, nil
 }
 
-// typeImports picks, from the import names a file uses, those a type
-// expression spelled with them names: a reset entry of a later patch needs
-// the slot's type, not what the body that last set it imported.
-func typeImports(typ string, imports map[string]string) map[string]string {
-	used := map[string]string{}
-	for path, name := range imports {
-		if regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\.`).MatchString(typ) {
-			used[path] = name
-		}
-	}
-	return used
-}
-
-// slotExpr spells the address of a slot in the table file.
-func (b *Builder) slotExpr(r slotRef, imports map[string]string, linkDecls *[]string) string {
-	if r.main {
-		local := "gohotMainSlot_" + r.slot
-		*linkDecls = append(*linkDecls, fmt.Sprintf("//go:linkname %s main.%s\nvar %s %s\n", local, r.slot, local, r.typ))
-		return "&" + local
-	}
-	alias, ok := imports[r.pkg]
-	if !ok {
-		alias = fmt.Sprintf("gohotreset%d", len(imports))
-		imports[r.pkg] = alias
-	}
-	return "&" + alias + "." + r.slot
-}
-
 // translateDecl writes the patch's version of one changed or added
 // declaration, and for a changed function the slot pair that redirects it.
-func (b *Builder) translateDecl(t *translator, d *decl, u *unit) (out, pair, name string) {
+func (b *Builder) translateDecl(t *translator, d *decl, u *unit) (string, *pair) {
 	t.walk(d.node)
 	pos := u.fset.Position(d.node.Pos())
 	switch n := d.node.(type) {
 	case *ast.FuncDecl:
 		if u.added[u.info.Defs[n.Name]] || (n.Recv != nil && isAddedRecv(u, n)) {
 			// Lives in the patch as it is.
-			return fmt.Sprintf("//line %s:%d\n%s\n\n", pos.Filename, pos.Line, t.text(n)), "", ""
+			return fmt.Sprintf("//line %s:%d\n%s\n\n", pos.Filename, pos.Line, t.text(n)), nil
 		}
 		return b.translateChanged(t, n, u)
 	case *ast.TypeSpec:
-		return fmt.Sprintf("//line %s:%d\ntype %s\n\n", pos.Filename, pos.Line, t.text(n)), "", ""
+		return fmt.Sprintf("//line %s:%d\ntype %s\n\n", pos.Filename, pos.Line, t.text(n)), nil
 	case *ast.ValueSpec:
-		kw := "var"
-		if _, ok := u.info.Defs[n.Names[0]].(*types.Const); ok {
-			kw = "const"
+		if c, ok := u.info.Defs[d.ident].(*types.Const); ok {
+			// One constant of its block: spelled with its type and value,
+			// since the block's implicit repetition (iota) stays behind.
+			return fmt.Sprintf("//line %s:%d\nconst %s = %s\n\n", pos.Filename, pos.Line, c.Name(), t.constExpr(d.ident, c)), nil
 		}
-		return fmt.Sprintf("//line %s:%d\n%s %s\n\n", pos.Filename, pos.Line, kw, t.text(n)), "", ""
+		return fmt.Sprintf("//line %s:%d\nvar %s\n\n", pos.Filename, pos.Line, t.text(n)), nil
 	}
-	return "", "", ""
+	return "", nil
 }
 
 func isAddedRecv(u *unit, fd *ast.FuncDecl) bool {
@@ -555,12 +843,12 @@ func isAddedRecv(u *unit, fd *ast.FuncDecl) bool {
 
 // translateChanged turns a changed function or method into a function of
 // the patch (the receiver becomes the first parameter) and its slot pair.
-func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (out, pair, name string) {
+func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (string, *pair) {
 	display := fd.Name.Name
 	if fd.Recv != nil {
 		display = rewriter.ReceiverBase(fd.Recv.List[0].Type) + "." + fd.Name.Name
 	}
-	name = u.path + "." + display
+	name := u.path + "." + display
 	rf, ok := u.funcs[display]
 	if !ok || rf.Slot == "" {
 		reason := "it cannot be redirected"
@@ -570,11 +858,11 @@ func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (ou
 			}
 		}
 		t.refuse(fd, "the body changed, but "+reason+"; restart to apply")
-		return "", "", ""
+		return "", nil
 	}
 	if fd.Recv != nil && len(rewriter.ReceiverTypeParams(fd.Recv.List[0].Type)) > 0 {
 		t.refuse(fd, "methods of generic types cannot be patched yet; restart to apply")
-		return "", "", ""
+		return "", nil
 	}
 	local := "gohotFn_" + strings.ReplaceAll(display, ".", "_") + "_" + u.alias
 	var params []string
@@ -603,43 +891,40 @@ func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (ou
 		tparams = t.text(fd.Type.TypeParams)
 	}
 	lb := u.fset.Position(fd.Body.Lbrace)
-	out = fmt.Sprintf("//line %s:%d\nfunc %s%s(%s)%s %s\n\n", lb.Filename, lb.Line, local, tparams, strings.Join(params, ", "), results, t.text(fd.Body))
+	out := fmt.Sprintf("//line %s:%d\nfunc %s%s(%s)%s %s\n\n", lb.Filename, lb.Line, local, tparams, strings.Join(params, ", "), results, t.text(fd.Body))
 
 	ref := slotRef{pkg: u.path, slot: rf.Slot, main: u.isMain}
-	slot := "&" + u.alias + "." + rf.Slot
+	p := &pair{name: name, value: local}
 	if u.isMain {
-		// The slot's type, spelled with this file's import names; the
-		// reset entry of a later patch needs the same imports.
-		tt := &translator{u: u, imports: map[string]string{}}
-		for p, n := range t.imports {
-			tt.imports[p] = n
-		}
-		typ, ok := tt.typeExpr(u.info.Defs[fd.Name].Type())
+		// Package main cannot be imported: the slot is pulled by symbol
+		// name, declared with its type spelled in this file.
+		ref.typ = u.info.Defs[fd.Name].Type()
+		typ, ok := t.typeExpr(ref.typ)
 		if !ok {
-			t.refuse(fd, "its signature names package main's types: move them to another package to patch this function")
-			return "", "", ""
+			t.refuse(fd, "its signature names package main's types, which a patch cannot name: move them to another package to patch this function, or restart to apply")
+			return "", nil
 		}
-		ref.typ, ref.imports = typ, typeImports(typ, tt.imports)
-		for p, n := range tt.imports {
-			t.imports[p] = n
-		}
-		local := "gohotMainSlot_" + rf.Slot
-		t.decls = append(t.decls, fmt.Sprintf("//go:linkname %s main.%s\nvar %s %s\n", local, rf.Slot, local, ref.typ))
-		slot = "&" + local
+		slot := "gohotMainSlot_" + rf.Slot
+		t.decls = append(t.decls, linkDecl{Local: slot, Symbol: "main." + rf.Slot, Type: typ})
+		p.slot, p.local = "&"+slot, true
+	} else {
+		p.slot = "&" + u.alias + "." + rf.Slot
+		p.imports = map[string]string{u.path: u.alias}
 	}
-	b.touched[name] = ref
+	b.pending[name] = ref
 	if !rf.Generic {
-		return out, slot + ", " + local, name
+		return out, p
 	}
 	insts := b.instantiations(u, fd)
 	if len(insts) == 0 {
-		return out + fmt.Sprintf("// no instantiation of %s found in the main module\n", display), "", ""
+		return out + fmt.Sprintf("// no instantiation of %s found in the main module\n", display), nil
 	}
 	var vals []string
 	for _, targs := range insts {
 		vals = append(vals, local+"["+targs+"]")
 	}
-	return out, slot + ", &[]interface{}{" + strings.Join(vals, ", ") + "}", name
+	p.value = "&[]interface{}{" + strings.Join(vals, ", ") + "}"
+	return out, p
 }
 
 // instantiations lists the type argument lists with which the main
@@ -711,7 +996,7 @@ func (b *Builder) externalInstances(pkgPath, name string) []string {
 			files = append(files, f)
 		}
 		info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Instances: map[*ast.Ident]types.Instance{}}
-		conf := types.Config{Importer: importer.ForCompiler(fset, "gc", b.Kit.OpenArchive), GoVersion: p.Lang, Error: func(error) {}}
+		conf := types.Config{Importer: importer.ForCompiler(fset, "gc", b.Kit.OpenArchive), GoVersion: goLang(p.Lang), Error: func(error) {}}
 		conf.Check(path, fset, files, info)
 		for id, inst := range info.Instances {
 			obj := info.Uses[id]
@@ -739,6 +1024,15 @@ func (b *Builder) externalInstances(pkgPath, name string) []string {
 		}
 	}
 	return out
+}
+
+// goLang turns a go.mod go line ("go1.26.0") into a language version
+// ("go1.26"), as the compiler's -lang wants it; "" stays "".
+func goLang(v string) string {
+	if l := version.Lang(v); l != "" {
+		return l
+	}
+	return v
 }
 
 // filterBuildable keeps the files whose build constraints match.

@@ -268,14 +268,3 @@ func TestPatches(t *testing.T) {
 	patch()
 	want("call", "result 181 L/L:s 3 a hello x 4")
 }
-
-// A patch that only resets package main's slots keeps the imports of their
-// types, not those of the bodies that set them (an unused import does not
-// compile).
-func TestTypeImports(t *testing.T) {
-	imports := map[string]string{"fmt": "fmt", "net/http": "http", "example.com/x/xhttp": "xhttp"}
-	got := typeImports("func(w http.ResponseWriter, r *http.Request)", imports)
-	if len(got) != 1 || got["net/http"] != "http" {
-		t.Errorf("imports of the slot type: %v, want only net/http", got)
-	}
-}

@@ -32,6 +32,8 @@ type unit struct {
 	types  map[string]rewriter.Type
 	vars   map[string]rewriter.Var
 	linked map[string]string // main package: symbol -> local linkname'd declaration
+	// refusal makes a refusal at a position (module-relative).
+	refusal func(p token.Position, decl, reason string) Refusal
 }
 
 func (u *unit) index() {
@@ -65,13 +67,42 @@ type translator struct {
 	edits    []edit
 	imports  map[string]string // path -> local name ("." for dot imports)
 	refusals []Refusal
-	decl     string   // the declaration being translated, for refusals
-	decls    []string // //go:linkname declarations this file needs
+	decl     string     // the declaration being translated, for refusals
+	decls    []linkDecl // //go:linkname declarations this file needs
+	lits     int        // composite literals translated, for their names
 }
 
+// refuse refuses the declaration being translated, at n, once per reason.
 func (t *translator) refuse(n ast.Node, reason string) {
-	p := t.u.fset.Position(n.Pos())
-	t.refusals = append(t.refusals, Refusal{File: p.Filename, Line: p.Line, Decl: t.decl, Reason: reason})
+	for _, r := range t.refusals {
+		if r.Decl == t.decl && r.Reason == reason {
+			return
+		}
+	}
+	t.refusals = append(t.refusals, t.u.refusal(t.u.fset.Position(n.Pos()), t.decl, reason))
+}
+
+// importName is the name this file gives the package at path: the name
+// the source file imports it by, or else want, made unique in the file.
+func (t *translator) importName(path, want string) string {
+	if name, ok := t.imports[path]; ok && name != "." && name != "_" {
+		return name
+	}
+	name := want
+	for i := 2; ; i++ {
+		taken := false
+		for p, n := range t.imports {
+			if n == name && p != path {
+				taken = true
+			}
+		}
+		if !taken {
+			break
+		}
+		name = fmt.Sprintf("%s%d", want, i)
+	}
+	t.imports[path] = name
+	return name
 }
 
 func (t *translator) replace(from, to token.Pos, text string) {
@@ -88,7 +119,18 @@ func (t *translator) text(n ast.Node) string {
 			es = append(es, e)
 		}
 	}
-	sort.SliceStable(es, func(i, j int) bool { return es[i].off < es[j].off })
+	// By offset; at one offset, insertions first, then the outermost
+	// replacement (which covers the edits inside it).
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if a.off != b.off {
+			return a.off < b.off
+		}
+		if (a.end == a.off) != (b.end == b.off) {
+			return a.end == a.off
+		}
+		return a.end > b.end
+	})
 	var b strings.Builder
 	last := start
 	for _, e := range es {
@@ -136,8 +178,16 @@ func (t *translator) walk(n ast.Node) {
 					return false
 				}
 			}
+		case *ast.UnaryExpr:
+			if cl, ok := ast.Unparen(n.X).(*ast.CompositeLit); ok && n.Op == token.AND {
+				if t.compositeLit(n, cl, true) {
+					return false
+				}
+			}
 		case *ast.CompositeLit:
-			t.compositeLit(n)
+			if t.compositeLit(n, n, false) {
+				return false
+			}
 		case *ast.Ident:
 			t.ident(n)
 		}
@@ -176,7 +226,7 @@ func (t *translator) ident(id *ast.Ident) {
 		if !obj.Exported() {
 			a := t.u.types[name].Alias
 			if a == "" {
-				t.refuse(id, fmt.Sprintf("uses unexported type %s, which has no exported alias in the running program (generic aliases need go1.24)", name))
+				t.refuse(id, fmt.Sprintf("uses unexported type %s, which has no exported alias in the running program (generic aliases need go1.24); restart to apply", name))
 				return
 			}
 			name = a
@@ -185,7 +235,7 @@ func (t *translator) ident(id *ast.Ident) {
 		if !obj.Exported() {
 			w := t.u.funcs[name].Wrapper
 			if w == "" {
-				t.refuse(id, fmt.Sprintf("calls %s, which a patch cannot reach (no exported wrapper was generated for it)", name))
+				t.refuse(id, fmt.Sprintf("calls %s, which a patch cannot reach (no exported wrapper was generated for it); restart to apply", name))
 				return
 			}
 			name = w
@@ -194,7 +244,7 @@ func (t *translator) ident(id *ast.Ident) {
 		if !obj.Exported() {
 			a := t.u.vars[name].Accessor
 			if a == "" {
-				t.refuse(id, fmt.Sprintf("uses variable %s, which a patch cannot reach", name))
+				t.refuse(id, fmt.Sprintf("uses variable %s, which a patch cannot reach (no accessor was generated for it); restart to apply", name))
 				return
 			}
 			t.replace(id.Pos(), id.End(), "(*"+t.qual(a)+")")
@@ -211,11 +261,11 @@ func (t *translator) mainIdent(id *ast.Ident, obj types.Object) {
 	case *types.Const:
 		t.replace(id.Pos(), id.End(), t.constExpr(id, obj))
 	case *types.TypeName:
-		t.refuse(id, fmt.Sprintf("uses type %s of package main: a patch cannot name package main's types; move the type to another package to patch code that uses it", obj.Name()))
+		t.refuse(id, fmt.Sprintf("uses type %s of package main: a patch cannot name package main's types; move the type to another package to patch code that uses it, or restart to apply", obj.Name()))
 	case *types.Func, *types.Var:
 		typ, ok := t.typeExpr(obj.Type())
 		if !ok {
-			t.refuse(id, fmt.Sprintf("uses %s of package main, whose type names package main's types: move them to another package to patch this code", obj.Name()))
+			t.refuse(id, fmt.Sprintf("uses %s of package main, whose type names package main's types: move them to another package to patch this code, or restart to apply", obj.Name()))
 			return
 		}
 		t.replace(id.Pos(), id.End(), t.link("main."+obj.Name(), typ, isFunc(obj)))
@@ -236,9 +286,9 @@ func (t *translator) link(symbol, typ string, fn bool) string {
 	u.linked[symbol] = l
 	if fn {
 		// typ is "func(...) ..."; a body-less declaration pulls the symbol.
-		t.decls = append(t.decls, fmt.Sprintf("//go:linkname %s %s\nfunc %s%s\n", l, symbol, l, strings.TrimPrefix(typ, "func")))
+		t.decls = append(t.decls, linkDecl{Local: l, Symbol: symbol, Type: strings.TrimPrefix(typ, "func"), Func: true})
 	} else {
-		t.decls = append(t.decls, fmt.Sprintf("//go:linkname %s %s\nvar %s %s\n", l, symbol, l, typ))
+		t.decls = append(t.decls, linkDecl{Local: l, Symbol: symbol, Type: typ})
 	}
 	return l
 }
@@ -250,7 +300,7 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 		return // reachable as written (promotion works across packages)
 	}
 	if t.u.isMain {
-		t.refuse(se, fmt.Sprintf("uses %s of a package main type: move the type to another package to patch code that uses it", obj.Name()))
+		t.refuse(se, fmt.Sprintf("uses %s of a package main type: a patch cannot name package main's types; move the type to another package to patch code that uses it, or restart to apply", obj.Name()))
 		return
 	}
 	path := sel.Index()
@@ -266,7 +316,7 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 		t.replace(se.X.End(), se.End(), suffix)
 	case types.MethodVal:
 		if call == nil {
-			t.refuse(se, fmt.Sprintf("uses method value %s: only calls of unexported methods can be patched", obj.Name()))
+			t.refuse(se, fmt.Sprintf("uses method value %s: a patch can call an unexported method but not take its value; wrap the call in a function literal, or restart to apply", obj.Name()))
 			return
 		}
 		prefix, suffix, rt, ok := t.fieldPath(se, xt, addressable, path[:len(path)-1])
@@ -280,12 +330,12 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 		}
 		named := namedOf(recv.Type())
 		if named == nil || types.IsInterface(named) {
-			t.refuse(se, fmt.Sprintf("calls unexported interface method %s: a patch cannot call it", obj.Name()))
+			t.refuse(se, fmt.Sprintf("calls unexported interface method %s: a patch, being another package, cannot call it; restart to apply", obj.Name()))
 			return
 		}
 		w := t.u.funcs[named.Obj().Name()+"."+obj.Name()].Wrapper
 		if w == "" {
-			t.refuse(se, fmt.Sprintf("calls %s.%s, which a patch cannot reach (no exported wrapper was generated for it)", named.Obj().Name(), obj.Name()))
+			t.refuse(se, fmt.Sprintf("calls %s.%s, which a patch cannot reach (no exported wrapper was generated for it); restart to apply", named.Obj().Name(), obj.Name()))
 			return
 		}
 		_, wantPtr := recv.Type().(*types.Pointer)
@@ -294,7 +344,7 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 		switch {
 		case wantPtr && !havePtr:
 			if !(addressable || len(path) > 1) {
-				t.refuse(se, fmt.Sprintf("calls pointer method %s on a value that is not addressable", obj.Name()))
+				t.refuse(se, fmt.Sprintf("calls pointer method %s on a value that is not addressable; restart to apply", obj.Name()))
 				return
 			}
 			op = "&"
@@ -324,7 +374,7 @@ func (t *translator) fieldPath(n ast.Node, xt types.Type, addressable bool, path
 		}
 		st, isStruct := under.Underlying().(*types.Struct)
 		if !isStruct {
-			t.refuse(n, "field path through a non-struct type")
+			t.refuse(n, "reaches a field through a type that is not a struct (a bug in hotreload's translation); restart to apply")
 			return "", "", nil, false
 		}
 		f := st.Field(idx)
@@ -336,7 +386,7 @@ func (t *translator) fieldPath(n ast.Node, xt types.Type, addressable bool, path
 		}
 		named := namedOf(under)
 		if named == nil {
-			t.refuse(n, fmt.Sprintf("reaches field %s of an unnamed struct type", f.Name()))
+			t.refuse(n, fmt.Sprintf("reaches unexported field %s of an unnamed struct type, which has no accessor; restart to apply", f.Name()))
 			return "", "", nil, false
 		}
 		var acc string
@@ -346,19 +396,28 @@ func (t *translator) fieldPath(n ast.Node, xt types.Type, addressable bool, path
 			}
 		}
 		if acc == "" {
-			t.refuse(n, fmt.Sprintf("reaches field %s of %s, which has no accessor", f.Name(), named.Obj().Name()))
+			t.refuse(n, fmt.Sprintf("reaches field %s of %s, which has no accessor in the running program; restart to apply", f.Name(), named.Obj().Name()))
 			return "", "", nil, false
 		}
-		op := ""
-		if !ptr {
-			if !addressable {
-				t.refuse(n, fmt.Sprintf("reaches unexported field %s of a value that is not addressable (copy it to a variable first)", f.Name()))
+		switch {
+		case ptr:
+			prefix = "(*" + t.qual(acc) + "(" + prefix
+			suffix += "))"
+		case addressable:
+			prefix = "(*" + t.qual(acc) + "(&" + prefix
+			suffix += "))"
+		default:
+			// A value that is not addressable (a map element, a call's
+			// result) can only be read: the accessor reads a copy,
+			// addressable as the element of a new slice.
+			tn, ok := t.typeExpr(under)
+			if !ok {
+				t.refuse(n, fmt.Sprintf("reads field %s of a %s, a type a patch cannot name; restart to apply", f.Name(), named.Obj().Name()))
 				return "", "", nil, false
 			}
-			op = "&"
+			prefix = "(*" + t.qual(acc) + "(&[]" + tn + "{" + prefix
+			suffix += "}[0]))"
 		}
-		prefix = "(*" + t.qual(acc) + "(" + op + prefix
-		suffix += "))"
 		addressable = true
 		cur = f.Type()
 	}
@@ -373,40 +432,113 @@ func namedOf(t types.Type) *types.Named {
 	return n
 }
 
-// compositeLit refuses literals that set unexported fields of the
-// patched package's struct types: another package cannot write them.
-func (t *translator) compositeLit(cl *ast.CompositeLit) {
+// compositeLit translates a literal of one of the patched package's struct
+// types that sets unexported fields, which another package cannot write in
+// a literal: it becomes a function literal that builds the value through
+// the generated accessors, called in place,
+//
+//	T{A: a, b: c}   →  func() (v T) { v.A = a; *F_T_b(&v) = c; return }()
+//	&T{A: a, b: c}  →  func() *T { v := new(T); v.A = a; *F_T_b(v) = c; return v }()
+//
+// keeping the elements' order of evaluation and their lines. expr is the
+// whole expression (cl itself or &cl); addr says it takes cl's address. It
+// reports whether it translated the literal (its elements included).
+func (t *translator) compositeLit(expr ast.Expr, cl *ast.CompositeLit, addr bool) bool {
+	if t.u.isMain {
+		return false
+	}
 	tv, ok := t.u.info.Types[cl]
 	if !ok {
-		return
+		return false
 	}
 	typ := tv.Type
-	if p, ok := typ.Underlying().(*types.Pointer); ok {
-		typ = p.Elem()
+	if p, ok := typ.Underlying().(*types.Pointer); ok && !addr {
+		// An element of a []*T literal, its &T elided.
+		typ, addr = p.Elem(), true
 	}
+	named := namedOf(typ)
 	st, ok := typ.Underlying().(*types.Struct)
-	if !ok {
-		return
+	if !ok || named == nil || named.Obj().Pkg() != t.u.pkg || named.Obj().Parent() != t.u.pkg.Scope() || t.u.added[named.Obj()] {
+		return false // written in the patch itself, or another package's
 	}
+	fields := make([]*types.Var, len(cl.Elts))
+	values := make([]ast.Expr, len(cl.Elts))
+	private := false
 	for i, e := range cl.Elts {
-		var f *types.Var
 		if kv, ok := e.(*ast.KeyValueExpr); ok {
 			if id, ok := kv.Key.(*ast.Ident); ok {
-				f, _ = t.u.info.Uses[id].(*types.Var)
+				fields[i], _ = t.u.info.Uses[id].(*types.Var)
 			}
+			values[i] = kv.Value
 		} else if i < st.NumFields() {
-			f = st.Field(i)
+			fields[i], values[i] = st.Field(i), e
 		}
-		if f != nil && !f.Exported() && f.Pkg() == t.u.pkg && !t.u.isMain && !t.addedType(typ) {
-			t.refuse(cl, fmt.Sprintf("composite literal sets unexported field %s: a patch cannot write it in a literal; assign the field after creating the value", f.Name()))
-			return
+		if fields[i] == nil {
+			return false
 		}
+		private = private || !fields[i].Exported()
 	}
+	if !private {
+		return false
+	}
+	tname, ok := t.typeExpr(named)
+	if !ok {
+		t.refuse(cl, fmt.Sprintf("builds a %s, a type a patch cannot name; restart to apply", named.Obj().Name()))
+		return true
+	}
+	for _, v := range values {
+		t.walk(v)
+	}
+	src := t.u.srcs[t.file]
+	lines := func(from, to token.Pos) string {
+		return strings.Repeat("\n", strings.Count(string(src[t.tf.Offset(from):t.tf.Offset(to)]), "\n"))
+	}
+	v := fmt.Sprintf("gohotLit%d", t.lits)
+	t.lits++
+	ref := "&" + v // the struct's address, for accessors
+	var b strings.Builder
+	if addr {
+		ref = v
+		fmt.Fprintf(&b, "func() *%s { %s := new(%s);", tname, v, tname)
+	} else {
+		fmt.Fprintf(&b, "func() (%s %s) {", v, tname)
+	}
+	b.WriteString(lines(expr.Pos(), cl.Lbrace))
+	prev := cl.Lbrace + 1
+	for i, f := range fields {
+		b.WriteString(lines(prev, cl.Elts[i].Pos()))
+		prev = cl.Elts[i].End()
+		val := t.text(values[i])
+		if f.Exported() {
+			fmt.Fprintf(&b, " %s.%s = %s;", v, f.Name(), val)
+			continue
+		}
+		acc := t.accessor(named, f.Name())
+		if acc == "" {
+			t.refuse(cl, fmt.Sprintf("sets field %s of %s, which has no accessor in the running program; restart to apply", f.Name(), named.Obj().Name()))
+			return true
+		}
+		fmt.Fprintf(&b, " *%s(%s) = %s;", t.qual(acc), ref, val)
+	}
+	b.WriteString(lines(prev, cl.Rbrace))
+	if addr {
+		fmt.Fprintf(&b, " return %s }()", v)
+	} else {
+		b.WriteString(" return }()")
+	}
+	t.replace(expr.Pos(), expr.End(), b.String())
+	return true
 }
 
-func (t *translator) addedType(typ types.Type) bool {
-	n := namedOf(typ)
-	return n != nil && t.u.added[n.Obj()]
+// accessor names the generated accessor of field of the patched package's
+// type named ("" if there is none).
+func (t *translator) accessor(named *types.Named, field string) string {
+	for _, fl := range t.u.types[named.Obj().Name()].Fields {
+		if fl.Name == field {
+			return fl.Accessor
+		}
+	}
+	return ""
 }
 
 // constExpr spells a constant's value, for constants a patch cannot name.
@@ -440,7 +572,7 @@ func (t *translator) constExpr(n ast.Node, c *types.Const) string {
 	}
 	typ, ok := t.typeExpr(c.Type())
 	if !ok {
-		t.refuse(n, fmt.Sprintf("uses constant %s, whose type a patch cannot name", c.Name()))
+		t.refuse(n, fmt.Sprintf("uses constant %s, whose type a patch cannot name; restart to apply", c.Name()))
 		return lit
 	}
 	return typ + "(" + lit + ")"
@@ -457,12 +589,7 @@ func (t *translator) typeExpr(typ types.Type) (string, bool) {
 			}
 			return "\x00"
 		}
-		name, have := t.imports[p.Path()]
-		if !have || name == "." {
-			name = p.Name()
-			t.imports[p.Path()] = name
-		}
-		return name
+		return t.importName(p.Path(), p.Name())
 	})
 	// Names of the patched package come out as "\x00.name".
 	for strings.Contains(s, "\x00.") {
