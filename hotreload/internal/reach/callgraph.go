@@ -236,17 +236,29 @@ func (a *analysis) uses(prog *Program, p *Package, f *ast.File, byDecl map[*ast.
 	})
 }
 
-// startupNote is the note for a changed start-up-only function.
-func (a *analysis) startupNote(prog *Program, x *fn) string {
+// caller describes the call that made x start-up-only.
+func (a *analysis) caller(prog *Program, x *fn) (from, where string) {
 	s := a.via[x]
-	from := "the initializer of a package variable"
+	from = "the initializer of a package variable"
 	if s.caller != nil {
 		from = s.caller.name
 		if s.caller.root && !s.caller.isMain {
 			from = "an init function"
 		}
 	}
-	where := fmt.Sprintf("%s:%d", prog.Rel(s.pos), s.pos.Line)
+	return from, fmt.Sprintf("%s:%d", prog.Rel(s.pos), s.pos.Line)
+}
+
+// newNote is the note for a new function that only start-up code calls:
+// the start-up code that runs is the old one, which does not call it.
+func (a *analysis) newNote(prog *Program, x *fn) string {
+	from, where := a.caller(prog, x)
+	return fmt.Sprintf("%s is new and only start-up code calls it (%s, %s), which already ran in its old version: it will not run until a restart", x.name, from, where)
+}
+
+// startupNote is the note for a changed start-up-only function.
+func (a *analysis) startupNote(prog *Program, x *fn) string {
+	from, where := a.caller(prog, x)
 	if a.afterMain[x] {
 		return fmt.Sprintf("%s runs only once, at start-up (called from %s, %s): if that has happened, what it set up then (routes, handlers, middleware, values it built) keeps the old behaviour; restart to apply the change", x.name, from, where)
 	}

@@ -160,13 +160,21 @@ func Notes(prog *Program, ch Change) []string {
 	base, cur := funcDecls(ch.Base), funcDecls(ch.Cur)
 	for _, key := range sortedKeys(cur) {
 		cd := cur[key]
-		bd, ok := base[key]
-		if !ok || text(ch.Base.Fset, bd) == text(ch.Cur.Fset, cd) {
-			continue
-		}
 		name := ch.Path + "." + key
 		pos := ch.Cur.Fset.Position(cd.Pos())
 		fn := a.funcs[name]
+		bd, ok := base[key]
+		if !ok {
+			// A new function that only start-up code calls: the
+			// running program will never call it.
+			if fn != nil && a.once[fn] && !fn.root {
+				notes = append(notes, note{prog.Rel(pos), pos.Line, a.newNote(prog, fn)})
+			}
+			continue
+		}
+		if text(ch.Base.Fset, bd) == text(ch.Cur.Fset, cd) {
+			continue
+		}
 		startup := fn != nil && (fn.root || a.once[fn])
 		if fn != nil && a.once[fn] && !fn.root {
 			notes = append(notes, note{prog.Rel(pos), pos.Line, a.startupNote(prog, fn)})
