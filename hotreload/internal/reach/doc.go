@@ -29,6 +29,9 @@
 //     (which repeats), or a defer (which has not run yet);
 //   - recursion does not count as a once call (the least fixed point).
 //
+// A new function (not in the base) that is start-up-only is noted too: the
+// start-up code that ran was the old version, which does not call it.
+//
 // The callers are looked for in those packages (only main-module packages
 // can import a main-module package), by syntax: a local variable or parameter that shadows the function's name
 // counts as a use, which can only make a function not start-up-only. Calls
