@@ -153,6 +153,9 @@ func scan(ws []*watched) (map[int]map[int]sighting, bool) {
 				continue // go/defer wrappers only call their target: no user code of theirs runs
 			}
 			base, closure := trimClosure(f.fn)
+			if plugin[f.fn] != nil {
+				base, closure = f.fn, false // a patch's value may itself be a function literal
+			}
 			var w *watched
 			if pw := plugin[base]; pw != nil {
 				if !pw.old[base] {

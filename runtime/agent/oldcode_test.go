@@ -146,6 +146,10 @@ func oldVersion(ch chan struct{}) { <-ch }
 //go:noinline
 func passingThrough(d time.Duration) { time.Sleep(d) }
 
+// litVersion is a patch version that is a function literal (as a generic
+// slot's values often are).
+var litVersion = func(ch chan struct{}) { <-ch }
+
 const self = "github.com/gohot/rules_go_hot/runtime/agent."
 
 func TestOldCodeScan(t *testing.T) {
@@ -155,7 +159,7 @@ func TestOldCodeScan(t *testing.T) {
 	ch := make(chan struct{})
 	defer close(ch)
 	var started sync.WaitGroup
-	started.Add(8)
+	started.Add(9)
 	for _, f := range []func(){
 		func() { parkHere(ch) },
 		func() { parkHere(ch) },
@@ -164,6 +168,7 @@ func TestOldCodeScan(t *testing.T) {
 		func() { fwdHost(ch) },
 		func() { oldVersion(ch) },
 		func() { passingThrough(50 * time.Millisecond) },
+		func() { litVersion(ch) },
 	} {
 		go func() { started.Done(); f() }()
 	}
@@ -179,6 +184,7 @@ func TestOldCodeScan(t *testing.T) {
 	name := func(f any) string { return runtime.FuncForPC(reflect.ValueOf(f).Pointer()).Name() }
 	fwdCodes := []string{name(fwdNew)}
 	a.recordCodes([]change{{addr: unsafe.Pointer(&slots[4]), word: unsafe.Pointer(&slots[6]), codes: []string{name(oldVersion)}}})
+	a.recordCodes([]change{{addr: unsafe.Pointer(&slots[7]), word: unsafe.Pointer(&slots[5]), codes: []string{name(litVersion)}}})
 	changes := []change{
 		{addr: unsafe.Pointer(&slots[0]), word: word, name: self + "parkHere"},
 		{addr: unsafe.Pointer(&slots[1]), word: word, name: self + "notParked"},
@@ -209,6 +215,9 @@ func TestOldCodeScan(t *testing.T) {
 		"genericPark":  {1, 0},
 		"fwdHost":      {1, 0}, // the goroutine in oldVersion, a replaced patch version; not the forwarding frame
 		"startClosure": {0, 1},
+		// The goroutine in litVersion, a replaced patch version that is
+		// a function literal: inside old code, not a closure of it.
+		"passingThrough": {1, 0},
 	}
 	for f, w := range want {
 		o, ok := got[f]
