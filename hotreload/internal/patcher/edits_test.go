@@ -130,8 +130,22 @@ func TestOwnStructLiterals(t *testing.T) {
 	items := []*Item{{Base: Base{ID: 2}, Name: name, count: 5}, {count: 7}}
 	v := Item{Base{3}, name, 9}
 	byName := map[string]Item{"x": {count: 100}}
-	return &Item{Base: Base{ID: items[0].ID + v.ID}, Name: name, count: items[0].count + items[1].count + v.count + byName["x"].count}
+	w := wrapped{inner: &inner{label: "abc"}, Item: Item{count: 2}, n: 1}
+	return &Item{Base: Base{ID: items[0].ID + v.ID}, Name: name, count: items[0].count + items[1].count + v.count + byName["x"].count + w.total()*1000 + New().count*10000}
 }`)
+	// A new type embedding an unexported one, built with a keyed literal;
+	// and a changed function whose literal sets an embedded unexported
+	// field and an unexported one.
+	s.edit("lib/lib.go", "func Kinds() []Kind {", `type wrapped struct {
+	*inner
+	Item
+	n int
+}
+
+func (w wrapped) total() int { return w.n + w.count + len(w.label) }
+
+func Kinds() []Kind {`)
+	s.edit("lib/lib.go", `return &store{Name: "s", inner: inner{label: "L"}}`, `return &store{Name: "s", inner: inner{label: "L"}, count: 3}`)
 	s.patch()
-	s.want("item", "item 5 n 121 123 [0 1 2]")
+	s.want("item", "item 5 n 36121 123 [0 1 2]")
 }

@@ -665,6 +665,10 @@ import (
 //go:linkname {{.Local}} {{.Symbol}}
 {{if .Func}}func {{.Local}}{{.Type}}{{else}}var {{.Local}} {{.Type}}{{end}}
 {{end}}
+{{- range .Aliases}}
+// {{.Local}} keeps the name of the embedded fields of its type.
+type {{.Local}} = {{.Type}}
+{{end}}
 {{.Body}}`))
 
 // patchTable is the table the agent reads: every slot and its new value.
@@ -705,7 +709,8 @@ func writeTemplate(name string, tmpl *template.Template, data any) error {
 
 func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, error) {
 	g := &generated{}
-	want := map[string]bool{} // slots this patch sets
+	want := map[string]bool{}      // slots this patch sets
+	aliases := map[string]string{} // the patch's aliases of unexported types
 	for _, u := range units {
 		byFile := map[*ast.File][]*decl{}
 		for _, d := range append(append([]*decl(nil), u.ch.changed...), u.ch.added...) {
@@ -716,7 +721,7 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 			if len(ds) == 0 {
 				continue
 			}
-			t := &translator{u: u, file: f, tf: u.fset.File(f.Pos()), imports: map[string]string{}}
+			t := &translator{u: u, file: f, tf: u.fset.File(f.Pos()), imports: map[string]string{}, aliases: aliases}
 			var body strings.Builder
 			for _, d := range ds {
 				t.decl = d.label()
@@ -738,8 +743,9 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 			err := writeTemplate(name, patchFile, struct {
 				Imports []importLine
 				Links   []linkDecl
+				Aliases []linkDecl
 				Body    string
-			}{names.lines(), t.decls, body.String()})
+			}{names.lines(), t.decls, t.typeAliases, body.String()})
 			if err != nil {
 				return nil, err
 			}

@@ -70,6 +70,58 @@ type translator struct {
 	decl     string     // the declaration being translated, for refusals
 	decls    []linkDecl // //go:linkname declarations this file needs
 	lits     int        // composite literals translated, for their names
+	// aliases are the patch's own aliases of unexported types (name ->
+	// target), shared by the patch's files; typeAliases those this file
+	// declares.
+	aliases     map[string]string
+	typeAliases []linkDecl
+}
+
+// inPatch reports whether a named type is declared in the patch itself
+// (added, or local to a function): its fields and methods are the
+// patch's own, reachable as written.
+func (t *translator) inPatch(n *types.Named) bool {
+	if n == nil {
+		return false
+	}
+	obj := n.Obj()
+	return obj.Pkg() == t.u.pkg && (obj.Parent() != t.u.pkg.Scope() || t.u.added[obj])
+}
+
+// structType translates a struct type written in the patch. An embedded
+// field's name is its type's name: an unexported type of the package,
+// which the patch names by its exported alias, is embedded through a
+// patch-level alias of the same name, so that the field keeps its name
+// (keyed literals, selectors) and its type.
+func (t *translator) structType(st *ast.StructType) {
+	for _, f := range st.Fields.List {
+		id, _ := ast.Unparen(f.Type).(*ast.Ident)
+		if se, ok := ast.Unparen(f.Type).(*ast.StarExpr); ok {
+			id, _ = ast.Unparen(se.X).(*ast.Ident)
+		}
+		if len(f.Names) > 0 || id == nil || t.u.isMain {
+			t.walk(f.Type)
+			continue
+		}
+		obj, _ := t.u.info.Uses[id].(*types.TypeName)
+		if obj == nil || obj.Exported() || obj.Pkg() != t.u.pkg || obj.Parent() != t.u.pkg.Scope() || t.u.added[obj] {
+			t.walk(f.Type)
+			continue
+		}
+		a := t.u.types[obj.Name()].Alias
+		if a == "" {
+			t.refuse(id, fmt.Sprintf("embeds unexported type %s, which has no exported alias in the running program; restart to apply", obj.Name()))
+			continue
+		}
+		target := t.qual(a)
+		switch have, ok := t.aliases[obj.Name()]; {
+		case !ok:
+			t.aliases[obj.Name()] = target
+			t.typeAliases = append(t.typeAliases, linkDecl{Local: obj.Name(), Type: target})
+		case have != target:
+			t.refuse(id, fmt.Sprintf("embeds unexported type %s, and another patched package has a type of that name; patch them one at a time, or restart to apply", obj.Name()))
+		}
+	}
 }
 
 // refuse refuses the declaration being translated, at n, once per reason.
@@ -178,6 +230,9 @@ func (t *translator) walk(n ast.Node) {
 					return false
 				}
 			}
+		case *ast.StructType:
+			t.structType(n)
+			return false
 		case *ast.UnaryExpr:
 			if cl, ok := ast.Unparen(n.X).(*ast.CompositeLit); ok && n.Op == token.AND {
 				if t.compositeLit(n, cl, true) {
@@ -299,6 +354,9 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 	if obj.Exported() || obj.Pkg() != t.u.pkg {
 		return // reachable as written (promotion works across packages)
 	}
+	if fn, ok := obj.(*types.Func); ok && t.inPatch(namedOf(fn.Signature().Recv().Type())) {
+		return // a method of a type the patch declares
+	}
 	if t.u.isMain {
 		t.refuse(se, fmt.Sprintf("uses %s of a package main type: a patch cannot name package main's types; move the type to another package to patch code that uses it, or restart to apply", obj.Name()))
 		return
@@ -378,7 +436,7 @@ func (t *translator) fieldPath(n ast.Node, xt types.Type, addressable bool, path
 			return "", "", nil, false
 		}
 		f := st.Field(idx)
-		if f.Exported() || f.Pkg() != t.u.pkg {
+		if f.Exported() || f.Pkg() != t.u.pkg || t.inPatch(namedOf(under)) {
 			suffix += "." + f.Name()
 			addressable = addressable || ptr
 			cur = f.Type()
