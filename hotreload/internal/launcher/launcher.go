@@ -486,6 +486,10 @@ func (r *run) launch() error {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			code = ee.ExitCode()
+			// Killed by a signal: the shell's 128+n, not -1.
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				code = 128 + int(ws.Signal())
+			}
 		}
 		exited <- code
 		close(done)
