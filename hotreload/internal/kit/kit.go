@@ -447,6 +447,9 @@ func (k *Kit) Verify() ([]string, error) {
 			return nil, err
 		}
 		h, err := k.hashPackage(q, p.Dir)
+		if os.IsNotExist(err) {
+			h, err = "", nil // a file removed (an editor's save, a rename): changed
+		}
 		if err != nil {
 			return nil, err
 		}

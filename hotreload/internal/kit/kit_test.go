@@ -194,4 +194,9 @@ func TestSnapshotEmbed(t *testing.T) {
 	if ch, err := k.EmbedChanges(); err != nil || len(ch) != 1 {
 		t.Fatalf("embed changes after a removal: %+v %v", ch, err)
 	}
+	// A Go file removed during the build is a change, not an error.
+	os.Remove(filepath.Join(mod, "assets", "assets.go"))
+	if changed, err := k.Verify(); err != nil || !slices.Equal(changed, []string{"example.com/e/assets"}) {
+		t.Fatalf("verify after a removal: %v %v", changed, err)
+	}
 }
