@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gohot/rules_go_hot/hotreload/internal/events"
+)
+
+// startupApp is a small service whose route table is built once, at
+// start-up (routes.Register, called from main), and which runs a worker
+// goroutine (routes.Loop) for its whole life.
+var startupApp = map[string]string{
+	"go.mod": "module example.com/startup\n\ngo 1.26\n",
+	"main.go": `package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+
+	"example.com/startup/routes"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	flag.Parse()
+	routes.Register(http.DefaultServeMux)
+	ch := make(chan string)
+	go routes.Loop(ch)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("listening on http://%s\n", ln.Addr())
+	log.Fatal(http.Serve(ln, nil))
+}
+`,
+	"routes/routes.go": `package routes
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// Register builds the route table; main calls it once.
+func Register(mux *http.ServeMux) {
+	mux.HandleFunc("/a", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "a") })
+	mux.HandleFunc("/b", handleB)
+}
+
+func handleB(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "b") }
+
+var last string
+
+// Loop runs for the program's whole life.
+func Loop(ch chan string) {
+	for s := range ch {
+		last = s
+	}
+}
+`,
+}
+
+// startApp is startSession for a module written from files.
+func startApp(t *testing.T, files map[string]string) *session {
+	t.Helper()
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("hot programs need cgo, and there is no gcc")
+	}
+	s := &session{t: t, hot: hotreloadCommand(t), mod: t.TempDir(), events: make(chan events.Event, 100)}
+	for name, src := range files {
+		p := filepath.Join(s.mod, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.cmd = exec.Command(s.hot, "run", "--events=json", "--state-dir", t.TempDir(), ".", "--", "-addr", "127.0.0.1:0")
+	s.cmd.Dir = s.mod
+	stderr, _ := s.cmd.StderrPipe()
+	stdout, _ := s.cmd.StdoutPipe()
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- s.cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			s.cmd.Process.Kill()
+		}
+	})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var e events.Event
+			if line := sc.Text(); strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &e) == nil && e.Event != "" {
+				t.Logf("event %s", line)
+				s.events <- e
+			} else {
+				t.Logf("stderr: %s", line)
+			}
+		}
+		close(s.events)
+	}()
+	addrCh := make(chan string, 4)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		re := regexp.MustCompile(`listening on http://(\S+)`)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addrCh <- m[1]
+			}
+		}
+	}()
+	s.pid = s.wait(events.Ready, 15*time.Minute).PID
+	select {
+	case s.addr = <-addrCh:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the program did not say where it listens")
+	}
+	s.wait(events.Kit, 15*time.Minute)
+	return s
+}
+
+// TestStartupNotes: edits the running program cannot show by itself are
+// applied with notes that say so (invariant 7): a route table built at
+// start-up (reach's notes: start-up-only function, changed function
+// literal) and a worker loop a goroutine is still inside (the agent's
+// note). An edit of a handler is seen at once and gets no note.
+func TestStartupNotes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the instrumented standard library when the cache is cold")
+	}
+	s := startApp(t, startupApp)
+	s.expect("/a", "a")
+	note := func(e events.Event, says string) string {
+		t.Helper()
+		for _, n := range e.Notes {
+			if strings.Contains(n, says) {
+				return n
+			}
+		}
+		t.Fatalf("no note saying %q in %+v", says, e)
+		return ""
+	}
+
+	// The route table: a changed literal and a new route; neither is seen.
+	s.edit("routes/routes.go", `fmt.Fprintln(w, "a") })`, `fmt.Fprintln(w, "A") })
+	mux.HandleFunc("/c", handleB)`)
+	e := s.wait(events.Applied, 5*time.Minute)
+	if len(e.Functions) != 1 || e.Functions[0] != "example.com/startup/routes.Register" || len(e.Notes) != 2 {
+		t.Fatalf("applied event %+v", e)
+	}
+	note(e, "example.com/startup/routes.Register runs only once, at start-up (called from example.com/startup.main, main.go:16)")
+	note(e, "routes.go:10: a function literal in example.com/startup/routes.Register changed, but example.com/startup/routes.Register ran at start-up")
+	s.expect("/a", "a")
+	if got := s.get("/c"); !strings.Contains(got, "404") {
+		t.Fatalf("GET /c = %q: the route table was built by the old code", got)
+	}
+
+	// The worker loop: its goroutine stays in the old code.
+	s.edit("routes/routes.go", "last = s\n", "last = s + \"!\"\n")
+	e = s.wait(events.Applied, 5*time.Minute)
+	n := note(e, "example.com/startup/routes.Loop: 1 goroutine is still inside its old code (goroutine ")
+	if !strings.Contains(n, "[chan receive") || !strings.Contains(n, "routes.go:") || !strings.Contains(n, "restart") {
+		t.Errorf("Loop's note: %q", n)
+	}
+
+	// A handler: seen at once, nothing noted about it.
+	s.edit("routes/routes.go", `fmt.Fprintln(w, "b")`, `fmt.Fprintln(w, "b2")`)
+	e = s.wait(events.Applied, 5*time.Minute)
+	for _, n := range e.Notes {
+		if strings.Contains(n, "handleB") {
+			t.Errorf("note about a handler: %q", n)
+		}
+	}
+	s.expect("/b", "b2")
+}
