@@ -22,6 +22,7 @@ type fn struct {
 type site struct {
 	caller *fn // the function whose body holds the call; nil: a package variable's initializer
 	once   bool
+	goStmt bool // go f(...): f is started once, as a goroutine
 	pos    token.Position
 }
 
@@ -168,6 +169,11 @@ func (a *analysis) uses(prog *Program, p *Package, f *ast.File, byDecl map[*ast.
 			return
 		}
 		s := site{once: true, pos: p.Fset.Position(n.Pos())}
+		if i >= 2 {
+			if g, ok := stack[i-2].(*ast.GoStmt); ok && g.Call == call {
+				s.goStmt = true
+			}
+		}
 		for j := i - 2; j >= 0; j-- {
 			switch anc := stack[j].(type) {
 			case *ast.FuncLit, *ast.ForStmt, *ast.RangeStmt, *ast.DeferStmt:
@@ -259,6 +265,9 @@ func (a *analysis) newNote(prog *Program, x *fn) string {
 // startupNote is the note for a changed start-up-only function.
 func (a *analysis) startupNote(prog *Program, x *fn) string {
 	from, where := a.caller(prog, x)
+	if a.via[x].goStmt {
+		return fmt.Sprintf("%s is started only once, as a goroutine, at start-up (go statement in %s, %s): it is not started again, and a goroutine still running it keeps the old code; restart to apply the change", x.name, from, where)
+	}
 	if a.afterMain[x] {
 		return fmt.Sprintf("%s runs only once, at start-up (called from %s, %s): if that has happened, what it set up then (routes, handlers, middleware, values it built) keeps the old behaviour; restart to apply the change", x.name, from, where)
 	}

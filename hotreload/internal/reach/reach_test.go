@@ -214,6 +214,11 @@ func TestNotes(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0], "f0.go:28: a function literal in example.com/app.main changed, but example.com/app.main ran at start-up") {
 		t.Errorf("nested literal: %q", got)
 	}
+	// A goroutine started once from main.
+	got = notes("example.com/app", "main", mainSrc, edit(mainSrc, "\tfor {\n\t\tjob()", "\tfor {\n\t\tprintln()\n\t\tjob()"), srv)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "example.com/app.worker is started only once, as a goroutine, at start-up (go statement in example.com/app.main, example.com/app/f0.go:22)") {
+		t.Errorf("worker: %q", got)
+	}
 	// A new function called from main: it will never run.
 	got = notes("example.com/app", "main", mainSrc, edit(mainSrc, "\troutes()\n", "\troutes()\n\textra()\n", "func setupHelper() {}", "func setupHelper() {}\nfunc extra() {}"), srv)
 	if len(got) != 1 || !strings.HasPrefix(got[0], "example.com/app.extra is new and only start-up code calls it (example.com/app.main, example.com/app/f0.go:16), which already ran in its old version") {
