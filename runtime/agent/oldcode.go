@@ -27,6 +27,7 @@ package agent
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -47,6 +48,12 @@ var (
 	confirmDelay = 20 * time.Millisecond
 	maxStackDump = 64 << 20
 )
+
+// scanLimit is the default of protocol.EnvScanLimit: above this many
+// goroutines the scan is skipped (and a note says so). runtime.Stack stops
+// the world for about 4 µs per goroutine (measured: 10,000 parked
+// goroutines, 38 ms).
+const scanLimit = 10000
 
 // codeNames returns the runtime names of the code a slot value holds: the
 // function of a func value, the functions of a generic slot's
@@ -184,9 +191,15 @@ func scan(ws []*watched) (map[int]map[int]sighting, bool) {
 }
 
 // stacks returns runtime.Stack(all) in a buffer grown until it fits (up to
-// maxStackDump; complete is false if that was not enough).
+// maxStackDump; complete is false if that was not enough). Each call of
+// runtime.Stack stops the world while it prints every goroutine, so the
+// buffer starts at a size that usually fits at once.
 func stacks() (dump []byte, complete bool) {
-	buf := make([]byte, 256<<10)
+	size := 64 << 10
+	for size < maxStackDump && size < runtime.NumGoroutine()<<10 {
+		size *= 2
+	}
+	buf := make([]byte, size)
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
@@ -206,6 +219,14 @@ func (a *Agent) oldCode(changes []change) ([]protocol.OldCode, []string) {
 	ws := a.watchList(changes)
 	if len(ws) == 0 {
 		return nil, nil
+	}
+	limit := scanLimit
+	if v, err := strconv.Atoi(os.Getenv(protocol.EnvScanLimit)); err == nil {
+		limit = v
+	}
+	if n := runtime.NumGoroutine(); limit >= 0 && n > limit {
+		return nil, []string{fmt.Sprintf("goroutines still inside replaced code were not looked for: this process has %d goroutines, and reading their stacks would stop it for roughly %d ms (%s=%d; raise it, or -1, to scan anyway)",
+			n, n*4/1000, protocol.EnvScanLimit, limit)}
 	}
 	first, complete := scan(ws)
 	if len(first) == 0 {

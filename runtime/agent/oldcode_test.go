@@ -246,6 +246,13 @@ func TestOldCodeScan(t *testing.T) {
 		}
 	}
 
+	// Over the limit: no scan, a note that says so.
+	t.Setenv(protocol.EnvScanLimit, "3")
+	if old, notes := a.oldCode(changes); old != nil || len(notes) != 1 || !strings.Contains(notes[0], "were not looked for: this process has ") {
+		t.Errorf("over the limit: %+v %q", old, notes)
+	}
+	t.Setenv(protocol.EnvScanLimit, "-1")
+
 	// Nothing parked in what a switch changed: no scan delay, no notes.
 	start = time.Now()
 	if old, notes := a.oldCode(changes[1:2]); old != nil || notes != nil || time.Since(start) >= confirmDelay {

@@ -22,6 +22,10 @@ const (
 	EnvPatchDir = "GOHOT_PATCH_DIR"     // directory of patches (.so + .so.json)
 	EnvEvents   = "GOHOT_EVENTS"        // "json": report outcomes as JSON lines
 	EnvRunning  = "GOHOT_AGENT_RUNNING" // set by a running agent to its pid
+	// EnvScanLimit: above this many goroutines (default 10000; -1: no
+	// limit) the agent does not scan stacks for goroutines inside
+	// replaced code after a switch, and says so in a note.
+	EnvScanLimit = "GOHOT_SCAN_LIMIT"
 )
 
 // Format is the manifest format this package reads and writes.
