@@ -817,6 +817,23 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 	return g, nil
 }
 
+// declTemplate is one declaration of the patch, positioned at its source.
+var declTemplate = template.Must(template.New("decl").Parse(`//line {{.Pos.Filename}}:{{.Pos.Line}}
+{{with .Keyword}}{{.}} {{end}}{{.Text}}
+
+`))
+
+func patchDecl(pos token.Position, keyword, text string) string {
+	var b strings.Builder
+	if err := declTemplate.Execute(&b, struct {
+		Pos           token.Position
+		Keyword, Text string
+	}{pos, keyword, text}); err != nil {
+		panic(err) // a bug in the template
+	}
+	return b.String()
+}
+
 // translateDecl writes the patch's version of one changed or added
 // declaration, and for a changed function the slot pair that redirects it.
 func (b *Builder) translateDecl(t *translator, d *decl, u *unit) (string, *pair) {
@@ -826,18 +843,18 @@ func (b *Builder) translateDecl(t *translator, d *decl, u *unit) (string, *pair)
 	case *ast.FuncDecl:
 		if u.added[u.info.Defs[n.Name]] || (n.Recv != nil && isAddedRecv(u, n)) {
 			// Lives in the patch as it is.
-			return fmt.Sprintf("//line %s:%d\n%s\n\n", pos.Filename, pos.Line, t.text(n)), nil
+			return patchDecl(pos, "", t.text(n)), nil
 		}
 		return b.translateChanged(t, n, u)
 	case *ast.TypeSpec:
-		return fmt.Sprintf("//line %s:%d\ntype %s\n\n", pos.Filename, pos.Line, t.text(n)), nil
+		return patchDecl(pos, "type", t.text(n)), nil
 	case *ast.ValueSpec:
 		if c, ok := u.info.Defs[d.ident].(*types.Const); ok {
 			// One constant of its block: spelled with its type and value,
 			// since the block's implicit repetition (iota) stays behind.
-			return fmt.Sprintf("//line %s:%d\nconst %s = %s\n\n", pos.Filename, pos.Line, c.Name(), t.constExpr(d.ident, c)), nil
+			return patchDecl(pos, "const", c.Name()+" = "+t.constExpr(d.ident, c)), nil
 		}
-		return fmt.Sprintf("//line %s:%d\nvar %s\n\n", pos.Filename, pos.Line, t.text(n)), nil
+		return patchDecl(pos, "var", t.text(n)), nil
 	}
 	return "", nil
 }
@@ -897,7 +914,7 @@ func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (st
 		tparams = t.text(fd.Type.TypeParams)
 	}
 	lb := u.fset.Position(fd.Body.Lbrace)
-	out := fmt.Sprintf("//line %s:%d\nfunc %s%s(%s)%s %s\n\n", lb.Filename, lb.Line, local, tparams, strings.Join(params, ", "), results, t.text(fd.Body))
+	out := patchDecl(lb, "func", local+tparams+"("+strings.Join(params, ", ")+")"+results+" "+t.text(fd.Body))
 
 	ref := slotRef{pkg: u.path, slot: rf.Slot, main: u.isMain}
 	p := &pair{name: name, value: local}
