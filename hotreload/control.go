@@ -162,8 +162,19 @@ func printResponse(verb string, r *protocol.Response, stdout, stderr io.Writer) 
 		for _, f := range r.Functions {
 			fmt.Fprintf(stdout, "  %s\n", f)
 		}
+		printNotes(stdout, r.Notes)
 	case "revert":
 		fmt.Fprintf(stdout, "reverted: now generation %d (%d functions switched)\n", r.Gen, len(r.Functions))
+		printNotes(stdout, r.Notes)
+	}
+}
+
+// printNotes prints what the agent found the program will not show by
+// itself (goroutines still inside replaced code), one line each, as the
+// launcher's human output does.
+func printNotes(w io.Writer, notes []string) {
+	for _, n := range notes {
+		fmt.Fprintf(w, "  note: %s\n", strings.Join(strings.Fields(n), " "))
 	}
 }
 
