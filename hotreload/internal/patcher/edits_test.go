@@ -41,15 +41,20 @@ func TestRefusalThenUndo(t *testing.T) {
 	s.want("item", "item 1 n 11 123 [0 1 2]")
 }
 
-// A refused edit replaced by a different good one of the same function.
+// A refused edit undone together with a good edit elsewhere: the patch
+// is that edit alone (no reset of the function that was refused); then a
+// good edit of the function that was refused.
 func TestRefusalThenOtherEdit(t *testing.T) {
 	s := newSession(t)
 	bad := `func show(it *lib.Item) string { var c counter; _ = c; return "" }`
 	good := `func show(it *lib.Item) string { return fmt.Sprint("show ", it.Name) }`
 	s.edit("main.go", mainShow, bad)
 	s.refused()
-	s.edit("main.go", bad, good)
+	s.edit("main.go", bad, mainShow)
 	s.edit("lib/lib.go", libCount, libCount2)
+	wantFunctions(t, s.patch(), "example.com/app/lib.Item.Count")
+	s.want("item", "item 1 n 11 123 [0 1 2]")
+	s.edit("main.go", mainShow, good)
 	wantFunctions(t, s.patch(), "example.com/app.show", "example.com/app/lib.Item.Count")
 	s.want("item", "item show n 123 [0 1 2]")
 }
