@@ -605,7 +605,18 @@ func (r *run) change(files []string) (int, bool) {
 		if r.opts.Progress != nil {
 			fmt.Fprintln(r.opts.Progress, "hotreload: waiting for the patch kit (the first -dynlink build of the standard library takes a minute)...")
 		}
-		<-r.kitReady
+		// The wait can be long: a signal, or the program's exit, still
+		// ends the run meanwhile.
+		select {
+		case <-r.kitReady:
+		case s := <-r.sigs:
+			code := r.interrupt(s, r.sigs)
+			r.emit(events.Event{Event: events.Exit, Package: r.kit.MainPackage, Code: &code})
+			return code, true
+		case code := <-r.exited:
+			r.emit(events.Event{Event: events.Exit, Package: r.kit.MainPackage, Code: &code})
+			return code, true
+		}
 	}
 	if r.kitErr != nil {
 		r.emit(events.Event{Event: events.Error, Kind: "kit", Message: r.kitErr.Error()})
