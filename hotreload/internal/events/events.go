@@ -42,6 +42,9 @@ type Event struct {
 	Functions []string `json:"functions,omitempty"`
 	Files     []string `json:"files,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
+	// NotLive (applied) are the notes, also in Notes, about changes the
+	// running program will not show by itself; empty when all is live.
+	NotLive []string `json:"not_live,omitempty"`
 
 	// Durations in milliseconds.
 	BuildMS float64 `json:"build_ms,omitempty"`

@@ -18,14 +18,14 @@ func TestJSONFields(t *testing.T) {
 	p.Emit(Event{Event: Refused, File: "a/a.go", Line: 3, Decl: "type T", Reason: "why"})
 	p.Emit(Event{Event: Error, Kind: "compile", Errors: []Location{{File: "a.go", Line: 1, Column: 2, Message: "m"}}})
 	p.Emit(Event{Event: Ready, PID: 7, Socket: "/s"})
-	p.Emit(Event{Event: Applied, Gen: 3, Functions: []string{"a.main"}, Notes: []string{"a.main: 1 goroutine is still inside its old code"}})
+	p.Emit(Event{Event: Applied, Gen: 3, Functions: []string{"a.main"}, Notes: []string{"a.main: 1 goroutine is still inside its old code"}, NotLive: []string{"a.main: 1 goroutine is still inside its old code"}})
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	want := [][]string{
 		{"event", "time", "gen", "functions", "build_ms", "load_ms", "apply_ms", "total_ms"},
 		{"event", "time", "file", "line", "decl", "reason"},
 		{"event", "time", "kind", "errors"},
 		{"event", "time", "pid", "socket"},
-		{"event", "time", "gen", "functions", "notes"},
+		{"event", "time", "gen", "functions", "notes", "not_live"},
 	}
 	for i, l := range lines {
 		var m map[string]any

@@ -676,7 +676,12 @@ func (r *run) change(files []string) (int, bool) {
 	}
 	r.builder.MarkApplied(res)
 	r.emit(events.Event{
-		Event: events.Applied, Gen: resp.Gen, Functions: res.Functions, Notes: append(append([]string(nil), res.Notes...), resp.Notes...), // the patcher's (what will not be seen by itself), the agent's (goroutines inside old code)
+		Event: events.Applied, Gen: resp.Gen, Functions: res.Functions,
+		// The patcher's notes (what will not be seen by itself, new
+		// variables, resets) and the agent's (goroutines inside old code,
+		// all of them not live).
+		Notes:   append(append([]string(nil), res.Notes...), resp.Notes...),
+		NotLive: append(append([]string(nil), res.NotLive...), resp.Notes...),
 		BuildMS: ms(build), LoadMS: resp.VerifyMS + resp.LoadMS, ApplyMS: resp.ApplyMS, TotalMS: ms(time.Since(start)),
 	})
 	return 0, false

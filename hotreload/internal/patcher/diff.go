@@ -179,6 +179,7 @@ type changes struct {
 	added    []*decl // declarations only in the new version
 	refusals []Refusal
 	notes    []string
+	notLive  []string // the notes about changes the program will not show by itself
 	// consts are constants written differently: refused if their value
 	// or type differs (which needs type checking).
 	consts []constChange

@@ -52,7 +52,14 @@ type Builder struct {
 
 // MarkApplied records that the program took the patch res: a later build
 // of the same code is then reported Unchanged instead of built again.
-func (b *Builder) MarkApplied(res *Result) { b.applied = res.Key }
+// Functions it reset are original again and need no reset in later
+// patches (nor a note saying so each time).
+func (b *Builder) MarkApplied(res *Result) {
+	b.applied = res.Key
+	for _, name := range res.resets {
+		delete(b.touched, name)
+	}
+}
 
 // slotRef is how a patch names a slot.
 type slotRef struct {
@@ -84,6 +91,13 @@ type Result struct {
 	Refusals []Refusal
 	// Notes are things the user should know about an applied patch.
 	Notes []string
+	// NotLive are the notes (also in Notes) about changes the running
+	// program will not show by itself: code that ran only at start-up,
+	// function values made by old code (package reach).
+	NotLive []string
+	// resets are the functions this patch puts back to their original
+	// code: once the program took it, later patches leave them alone.
+	resets []string
 	// Unchanged is true when the code equals what the program runs: the
 	// base, or the last patch marked applied.
 	Unchanged bool
@@ -183,6 +197,7 @@ func (b *Builder) Build() (*Result, error) {
 		}
 		addRefusals(res, u.ch.refusals...)
 		res.Notes = append(res.Notes, u.ch.notes...)
+		res.NotLive = append(res.NotLive, u.ch.notLive...)
 		units = append(units, u)
 	}
 	if len(res.Refusals) > 0 {
@@ -368,7 +383,9 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 		}
 	}
 	// What the running program will not see by itself (invariant 7).
-	u.ch.notes = append(u.ch.notes, reach.ForPatch(b.Kit, p.ImportPath, fset, u.files, bfset, baseFiles, func(p token.Position) string { return b.relPath(p.Filename) })...)
+	notLive := reach.ForPatch(b.Kit, p.ImportPath, fset, u.files, bfset, baseFiles, func(p token.Position) string { return b.relPath(p.Filename) })
+	u.ch.notes = append(u.ch.notes, notLive...)
+	u.ch.notLive = append(u.ch.notLive, notLive...)
 	return u, nil
 }
 
@@ -783,6 +800,7 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 		g.pairs = append(g.pairs, p)
 		res.Notes = append(res.Notes, name+" is back to its original code")
 	}
+	res.resets = resets
 	if len(res.Refusals) > 0 || len(g.pairs) == 0 {
 		return g, nil
 	}

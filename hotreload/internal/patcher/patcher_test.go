@@ -268,3 +268,31 @@ func TestPatches(t *testing.T) {
 	patch()
 	want("call", "result 181 L/L:s 3 a hello x 4")
 }
+
+// TestResetOnce: a function an undo put back to its original code is
+// reset by that patch only; later patches neither carry it nor repeat the
+// note (the agent keeps slots a patch does not name).
+func TestResetOnce(t *testing.T) {
+	s := newSession(t)
+	s.want("call", "result 1 L:s 7 b hello x 1")
+	s.edit("lib/lib.go", "s.count += n * step", "s.count += 2 * n * step")
+	s.patch()
+	s.want("call", "result 3 L:s 7 b hello x 2")
+	s.edit("lib/lib.go", "s.count += 2 * n * step", "s.count += n * step")
+	res := s.patch()
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "is back to its original code") {
+		t.Errorf("the undo's patch has no reset note: %q", res.Notes)
+	}
+	s.want("call", "result 4 L:s 7 b hello x 3")
+	s.edit("main.go", `return "hello " + name`, `return "hi " + name`)
+	res = s.patch()
+	for _, f := range res.Functions {
+		if strings.Contains(f, "lib.") {
+			t.Errorf("a later patch still resets %s (functions %q, notes %q)", f, res.Functions, res.Notes)
+		}
+	}
+	if len(res.Notes) != 0 || len(res.NotLive) != 0 {
+		t.Errorf("a later patch has notes %q, not live %q", res.Notes, res.NotLive)
+	}
+	s.want("call", "result 5 L:s 7 b hi x 4")
+}
