@@ -19,7 +19,7 @@
 //     the process answers as the baseline again.
 //
 // Each edit gets one class (see Class): applied and faithful, applied with a
-// note that it is not (yet) visible, applied but different (the one class
+// note that it is not (yet) visible (the event's not_live field), applied but different (the one class
 // that must never occur), refused (with the reason checked), error,
 // unchanged, crash or hang. Observations are normalised only for what
 // differs by nature (ports, times, random ids: the program's `normalize`

@@ -9,6 +9,7 @@ type event struct {
 	Gen       int      `json:"gen"`
 	Functions []string `json:"functions"`
 	Notes     []string `json:"notes"`
+	NotLive   []string `json:"not_live"`
 	TotalMS   float64  `json:"total_ms"`
 	File      string   `json:"file"`
 	Line      int      `json:"line"`

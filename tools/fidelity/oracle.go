@@ -55,6 +55,7 @@ type Result struct {
 	Gen       int      `json:"gen,omitempty"`
 	Functions []string `json:"functions,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
+	NotLive   []string `json:"not_live,omitempty"` // the notes saying what the program will not show by itself
 	Reasons   []string `json:"reasons,omitempty"` // refusals (file:line: decl: reason) and error messages
 	ReasonOK  bool     `json:"reason_ok"`         // the expected reason was given (or none was expected)
 	Diff      string   `json:"diff,omitempty"`
@@ -310,7 +311,7 @@ func (o *oracle) edit(e *Edit, save string) *Result {
 	for _, x := range evs {
 		switch x.Event {
 		case evApplied:
-			r.Gen, r.Functions, r.Notes, r.PatchMS = x.Gen, x.Functions, x.Notes, x.TotalMS
+			r.Gen, r.Functions, r.Notes, r.NotLive, r.PatchMS = x.Gen, x.Functions, x.Notes, x.NotLive, x.TotalMS
 		case evRefused:
 			r.Reasons = append(r.Reasons, fmt.Sprintf("%s:%d: %s: %s", x.File, x.Line, x.Decl, x.Reason))
 		case evError:
@@ -336,7 +337,9 @@ func (o *oracle) edit(e *Edit, save string) *Result {
 			switch {
 			case r.Diff == "":
 				r.Class = Faithful
-			case len(r.Notes) > 0:
+			case len(r.NotLive) > 0:
+				// Different, but the event said what the program will
+				// not show by itself (and only such notes count).
 				r.Class = Noted
 			default:
 				r.Class = Different

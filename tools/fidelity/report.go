@@ -112,7 +112,7 @@ func detail(x *Result) string {
 	if x.Diff != "" {
 		parts = append(parts, x.Diff)
 	}
-	parts = append(parts, x.Notes...)
+	parts = append(parts, x.NotLive...)
 	if x.Class == Refused || x.Class == Error {
 		parts = append(parts, x.Reasons...)
 	}
