@@ -56,8 +56,8 @@ type Result struct {
 	Functions []string `json:"functions,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
 	NotLive   []string `json:"not_live,omitempty"` // the notes saying what the program will not show by itself
-	Reasons   []string `json:"reasons,omitempty"` // refusals (file:line: decl: reason) and error messages
-	ReasonOK  bool     `json:"reason_ok"`         // the expected reason was given (or none was expected)
+	Reasons   []string `json:"reasons,omitempty"`  // refusals (file:line: decl: reason) and error messages
+	ReasonOK  bool     `json:"reason_ok"`          // the expected reason was given (or none was expected)
 	Diff      string   `json:"diff,omitempty"`
 	// Unseen: the edit's probes answer the same before and after the
 	// edit, even on a fresh build: the corpus does not observe this edit,
