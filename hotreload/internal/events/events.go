@@ -132,7 +132,11 @@ func Human(e Event) string {
 	case Unchanged:
 		w("no code changed (%s)", strings.Join(e.Files, ", "))
 	case Refused:
-		w("refused %s:%d: %s: %s", e.File, e.Line, e.Decl, e.Reason)
+		where := e.File // a changed embedded file has no line
+		if e.Line > 0 {
+			where = fmt.Sprintf("%s:%d", e.File, e.Line)
+		}
+		w("refused %s: %s: %s", where, e.Decl, e.Reason)
 	case Error:
 		if len(e.Errors) > 0 {
 			for _, l := range e.Errors {

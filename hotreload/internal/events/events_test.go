@@ -66,3 +66,16 @@ func TestHuman(t *testing.T) {
 		t.Error("unknown format accepted")
 	}
 }
+
+// TestHumanRefused: a refusal names file:line, or only the file when there
+// is no line (a changed //go:embed file: it used to print "file:0").
+func TestHumanRefused(t *testing.T) {
+	got := Human(Event{Event: Refused, File: "lib/lib.go", Line: 12, Decl: "type T", Reason: "a field was added"})
+	if want := "hotreload: refused lib/lib.go:12: type T: a field was added\n"; got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	got = Human(Event{Event: Refused, File: "lib/static/greeting.txt", Decl: "//go:embed in example.com/real/lib", Reason: "an embedded file changed"})
+	if want := "hotreload: refused lib/static/greeting.txt: //go:embed in example.com/real/lib: an embedded file changed\n"; got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
