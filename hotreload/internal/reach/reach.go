@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gohot/rules_go_hot/tools/rewriter"
+
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 )
 
@@ -219,7 +221,7 @@ func funcDecls(p *Package) map[string]*ast.FuncDecl {
 				if len(fd.Recv.List) != 1 {
 					continue
 				}
-				key = recvBase(fd.Recv.List[0].Type) + "." + key
+				key = rewriter.ReceiverBase(fd.Recv.List[0].Type) + "." + key
 			} else if key == "init" {
 				continue
 			}
@@ -236,25 +238,6 @@ func sortedKeys(m map[string]*ast.FuncDecl) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func recvBase(e ast.Expr) string {
-	for {
-		switch x := e.(type) {
-		case *ast.StarExpr:
-			e = x.X
-		case *ast.ParenExpr:
-			e = x.X
-		case *ast.IndexExpr:
-			e = x.X
-		case *ast.IndexListExpr:
-			e = x.X
-		case *ast.Ident:
-			return x.Name
-		default:
-			return ""
-		}
-	}
 }
 
 // text prints a node without its doc comment (comments do not change code).
