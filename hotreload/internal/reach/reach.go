@@ -14,9 +14,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gohot/rules_go_hot/tools/rewriter"
-
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
+	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
 
 // Package is one package of the program, parsed.
