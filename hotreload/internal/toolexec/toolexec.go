@@ -296,7 +296,7 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 			trim = trim[len("-trimpath="):]
 		}
 	}
-	st, err := stage(srcs, res, func(dir string) string { return c.recordedDir(dir, trim) })
+	st, err := stage(srcs, res, func(file string) string { return c.recordedDir(file, trim) })
 	if err != nil {
 		fmt.Fprintf(stderr, "gohot: %v\n", err)
 		return 2
@@ -330,16 +330,20 @@ type staged struct {
 	unmap *strings.Replacer
 }
 
-// stage writes the rewritten files: each keeps its base name, in a
-// temporary directory of its own per original directory. recorded gives
-// the directory name to record in positions for an original directory.
-func stage(srcs []string, res *rewriter.Result, recorded func(dir string) string) (*staged, error) {
+// stage writes the rewritten files: each in a temporary directory of its
+// own per original directory and recorded directory, under the base name
+// the compiler records for it. recorded gives the file name to record in
+// positions for an original file: cmd/go's -trimpath maps directories, and
+// also single files (an -overlay's replacement to the file it replaces,
+// whose base name may differ), and the first rule that matches a file
+// wins, so the mapping is per file.
+func stage(srcs []string, res *rewriter.Result, recorded func(file string) string) (*staged, error) {
 	tmp, err := os.MkdirTemp("", "gohot-compile-")
 	if err != nil {
 		return nil, err
 	}
 	st := &staged{tmp: tmp}
-	dirs := map[string]string{} // original dir -> temp dir
+	dirs := map[string]string{} // original dir, recorded dir -> temp dir
 	var unmap []string          // for diagnostics: temp dir -> dir as given
 	for i, s := range srcs {
 		abs, err := filepath.Abs(s)
@@ -348,18 +352,29 @@ func stage(srcs []string, res *rewriter.Result, recorded func(dir string) string
 			return nil, err
 		}
 		dir := filepath.Dir(abs)
-		td, ok := dirs[dir]
+		// The recorded name: "dir/base", or "base" (a directory mapped
+		// to nothing, like cmd/go's work directory).
+		rec := recorded(abs)
+		recDir, base := "", rec
+		if j := strings.LastIndexByte(rec, filepath.Separator); j >= 0 {
+			recDir, base = rec[:j], rec[j+1:]
+			if recDir == "" { // "/a.go"
+				recDir = string(filepath.Separator)
+			}
+		}
+		key := dir + "\x00" + recDir
+		td, ok := dirs[key]
 		if !ok {
 			td = filepath.Join(tmp, fmt.Sprint(len(dirs)))
 			if err := os.Mkdir(td, 0o755); err != nil {
 				os.RemoveAll(tmp)
 				return nil, err
 			}
-			dirs[dir] = td
-			st.rules = append(st.rules, td+"=>"+recorded(dir))
+			dirs[key] = td
+			st.rules = append(st.rules, td+"=>"+recDir)
 			unmap = append(unmap, td+string(filepath.Separator), filepath.Dir(s)+string(filepath.Separator))
 		}
-		out := filepath.Join(td, filepath.Base(s))
+		out := filepath.Join(td, base)
 		if err := os.WriteFile(out, res.Files[i].Src, 0o644); err != nil {
 			os.RemoveAll(tmp)
 			return nil, err
@@ -376,9 +391,10 @@ func (st *staged) filter(b []byte) []byte {
 	return []byte(st.unmap.Replace(string(b)))
 }
 
-// recordedDir is the directory name the compiler would record for files
-// in dir given the go command's -trimpath rules: the first matching rule
-// applies; an unmatched path under GOROOT is recorded as "$GOROOT/...".
+// recordedDir is the name the compiler would record for a file (or for
+// the files in a directory) given the go command's -trimpath rules: the
+// first matching rule applies; an unmatched path under GOROOT is recorded
+// as "$GOROOT/...".
 func (c *compile) recordedDir(dir, trim string) string {
 	if trim != "" {
 		for _, rule := range strings.Split(trim, ";") {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
 
 func TestRecordedDir(t *testing.T) {
@@ -176,5 +178,46 @@ func TestCanonicalCgoDirectives(t *testing.T) {
 	// Elsewhere dynamic imports are the package's own.
 	if got := string(canonicalCgoDirectives("_cgo_gotypes.go", []byte(imp), "")); got != imp {
 		t.Errorf("_cgo_gotypes.go: %q", got)
+	}
+}
+
+// TestStageOverlay: a file an -overlay replaces is compiled from its
+// replacement, and cmd/go maps that file (not its directory) to the name
+// of the file it replaces; the rewritten copy must be recorded under that
+// name too, or the package's export data names the replacement's path and
+// differs from a build without the overlay (the patch kit is built from
+// the base's snapshot through such an overlay).
+func TestStageOverlay(t *testing.T) {
+	c := &compile{goroot: "/usr/local/go"}
+	trim := "/kit/src/example.com/m/lib/a.go=>/home/u/m/lib/a.go;/kit/ov/x_gohot.go=>/home/u/m/lib/zz_gohot.go;/tmp/go-build1/b001=>"
+	srcs := []string{"/kit/src/example.com/m/lib/a.go", "/home/u/m/lib/b.go", "/kit/ov/x_gohot.go", "/tmp/go-build1/b001/_cgo_gotypes.go"}
+	res := &rewriter.Result{}
+	for _, s := range srcs {
+		res.Files = append(res.Files, rewriter.File{Name: s, Src: []byte("package lib\n")})
+	}
+	st, err := stage(srcs, res, func(file string) string { return c.recordedDir(file, trim) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(st.tmp)
+	var got []string
+	for _, p := range st.paths {
+		rec, ok := "", false
+		for _, rule := range append(st.rules, strings.Split(trim, ";")...) {
+			if rec, ok = applyRewrite(p, rule); ok {
+				break
+			}
+		}
+		if !ok {
+			t.Fatalf("no rule maps %s (rules %q)", p, st.rules)
+		}
+		if _, err := os.Stat(p); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, rec)
+	}
+	want := []string{"/home/u/m/lib/a.go", "/home/u/m/lib/b.go", "/home/u/m/lib/zz_gohot.go", "_cgo_gotypes.go"}
+	if !slices.Equal(got, want) {
+		t.Errorf("recorded %q, want %q", got, want)
 	}
 }

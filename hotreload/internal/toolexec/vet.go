@@ -50,7 +50,7 @@ func vet(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return run(args, nil, stdout, stderr) // vet reports the syntax error
 	}
-	st, err := stage(fields.GoFiles, res, func(dir string) string { return dir })
+	st, err := stage(fields.GoFiles, res, func(file string) string { return file })
 	if err != nil {
 		fmt.Fprintf(stderr, "gohot: %v\n", err)
 		return 2
