@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -74,8 +75,11 @@ type Package struct {
 	// not its import path (Bazel's importmap, e.g. for vendored copies).
 	ImportMap string `json:"import_map,omitempty"`
 	// Main is true for packages of the main module: their sources are
-	// snapshotted under src/<import path>/, and they can be patched.
+	// snapshotted under src/<import path>/ (their embedded files under
+	// embed/<import path>/), and they can be patched.
 	Main bool `json:"main,omitempty"`
+	// Cgo is true for a package with cgo files.
+	Cgo bool `json:"cgo,omitempty"`
 	// Lang is the language version the package compiles at: the
 	// compiler's -lang, always of the form go1.N (see LangVersion).
 	Lang string `json:"lang,omitempty"`
@@ -238,18 +242,28 @@ func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
 			p.Lang = LangVersion("", k.GoVersion, true)
 		}
 		sort.Strings(p.Files)
-		if p.Embeds, err = digestFiles(p.Dir, lp.EmbedFiles); err != nil {
-			return nil, err
-		}
-		if p.Hash, err = k.hashPackage(p, p.Dir); err != nil {
-			return nil, err
-		}
-		k.Packages[p.ImportPath] = p
+		p.Cgo = len(lp.CgoFiles) > 0
 		if p.Main {
+			// The snapshot is what the package's hash says: copied first,
+			// then hashed (an edit meanwhile cannot come between them).
 			if err := k.copySources(p); err != nil {
 				return nil, err
 			}
+			if p.Embeds, err = k.copyEmbeds(p, lp.EmbedFiles); err != nil {
+				return nil, err
+			}
+			if p.Hash, err = k.SnapshotHash(p); err != nil {
+				return nil, err
+			}
+		} else {
+			if p.Embeds, err = digestFiles(p.Dir, lp.EmbedFiles); err != nil {
+				return nil, err
+			}
+			if p.Hash, err = k.hashPackage(p, p.Dir); err != nil {
+				return nil, err
+			}
 		}
+		k.Packages[p.ImportPath] = p
 	}
 	if k.MainPackage == "" {
 		return nil, fmt.Errorf("%s is not a main package of the main module", mainPkg)
@@ -318,7 +332,7 @@ func digestFiles(dir string, names []string) (map[string]string, error) {
 
 // SnapshotHash hashes a package as hashPackage does, from the snapshot of
 // its sources in the kit rather than from its directory (embedded files
-// by their recorded digests: they are not snapshotted).
+// by their recorded digests).
 func (k *Kit) SnapshotHash(p *Package) (string, error) {
 	return k.hashPackage(p, k.SourceDir(p.ImportPath))
 }
@@ -416,6 +430,37 @@ func (k *Kit) SourceDir(importPath string) string {
 	return filepath.Join(k.Dir, "src", filepath.FromSlash(importPath))
 }
 
+// EmbedSnapshot is where the snapshot of a main-module package's embedded
+// file (named as in Embeds) is.
+func (k *Kit) EmbedSnapshot(importPath, name string) string {
+	return filepath.Join(k.Dir, "embed", filepath.FromSlash(importPath), filepath.FromSlash(name))
+}
+
+// copyEmbeds snapshots a main-module package's embedded files and returns
+// their digests, of the bytes copied.
+func (k *Kit) copyEmbeds(p *Package, names []string) (map[string]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	m := make(map[string]string, len(names))
+	for _, name := range names {
+		b, err := os.ReadFile(filepath.Join(p.Dir, filepath.FromSlash(name)))
+		if err != nil {
+			return nil, err
+		}
+		dst := k.EmbedSnapshot(p.ImportPath, name)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		m[name] = hex.EncodeToString(sum[:])
+	}
+	return m, nil
+}
+
 func (k *Kit) copySources(p *Package) error {
 	dst := k.SourceDir(p.ImportPath)
 	if err := os.MkdirAll(dst, 0o755); err != nil {
@@ -474,13 +519,66 @@ func (k *Kit) sortedPackages() []*Package {
 // copies the archives into the kit, so later cache trimming cannot take
 // them away. extra lists packages beyond the program's dependencies to
 // include (e.g. runtime/cgo, which every plugin needs).
+//
+// The main module's packages are compiled from the snapshot, not from
+// their directories, which may have been edited since the host was built
+// (invariant 2: an archive compiled from an edit has a type or a body the
+// running program does not have, and no patch built against it loads): an
+// -overlay maps each of their source and embedded files to its snapshot
+// (on top of opts.Flags' own -overlay), and hides a file added since. A
+// cgo package is built from its directory, and checked against its
+// snapshot after the build.
 func (k *Kit) RecordArchives(opts Options, extra ...string) error {
-	args := append([]string{"-export", "-buildmode=plugin", "-toolexec=" + opts.Wrapper}, opts.Flags...)
-	args = append(args, k.MainPackage)
-	args = append(args, extra...)
-	pkgs, err := goList(opts.ctx(), opts.Dir, opts.Env, args...)
+	flags, replace, given, err := k.snapshotOverlay(opts)
 	if err != nil {
 		return err
+	}
+	ov := filepath.Join(k.Dir, "overlay.json")
+	var pkgs []*listed
+	for attempt := 1; ; attempt++ {
+		b, err := json.Marshal(struct{ Replace map[string]string }{replace})
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(ov, b, 0o644); err != nil {
+			return err
+		}
+		args := append([]string{"-buildmode=plugin", "-toolexec=" + opts.Wrapper}, flags...)
+		args = append(args, "-overlay="+ov, k.MainPackage)
+		args = append(args, extra...)
+		// A file added to a package since the snapshot (a new .go file,
+		// a new file an embed pattern matches) was compiled in: hide it
+		// and build again. If the build failed, one may be why (a file
+		// being written): list the packages without building to see.
+		var added []string
+		if pkgs, err = goList(opts.ctx(), opts.Dir, opts.Env, append([]string{"-export"}, args...)...); err != nil {
+			if listed, lerr := goList(opts.ctx(), opts.Dir, opts.Env, args...); lerr == nil {
+				added = k.addedFiles(listed, given)
+			}
+			if len(added) == 0 {
+				return err
+			}
+		} else if added = k.addedFiles(pkgs, given); len(added) == 0 {
+			break
+		}
+		if attempt == 3 {
+			return fmt.Errorf("files keep appearing in the program's packages while the patch kit is built (%s): stop the generator and restart", strings.Join(added, ", "))
+		}
+		for _, f := range added {
+			replace[f] = ""
+		}
+	}
+	for _, p := range k.sortedPackages() {
+		if !p.Main || !p.Cgo {
+			continue
+		}
+		q, err := p.current()
+		if err != nil {
+			return err
+		}
+		if h, err := k.hashPackage(q, p.Dir); err != nil || h != p.Hash {
+			return fmt.Errorf("package %s (cgo: built from its directory) changed while the patch kit was built: restart to patch it", p.ImportPath)
+		}
 	}
 	adir := filepath.Join(k.Dir, "archives")
 	if err := os.MkdirAll(adir, 0o755); err != nil {
@@ -503,6 +601,91 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 		p.Archive = name
 	}
 	return nil
+}
+
+// snapshotOverlay returns opts.Flags without their -overlay, and the
+// replacements of an overlay that builds the main module's packages from
+// the snapshot: the flags' own overlay (the last -overlay flag, as for the
+// go command) plus every source and embedded file of a main-module
+// package (but those of a cgo package) mapped to its copy in the kit.
+// given are the files the flags' overlay replaces (or adds).
+func (k *Kit) snapshotOverlay(opts Options) (flags []string, replace map[string]string, given map[string]bool, err error) {
+	userOverlay := ""
+	for i := 0; i < len(opts.Flags); i++ {
+		f := opts.Flags[i]
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(f, "-"), "-"), "=")
+		if !strings.HasPrefix(f, "-") || name != "overlay" {
+			flags = append(flags, f)
+			continue
+		}
+		if !hasValue && i+1 < len(opts.Flags) {
+			i++
+			value = opts.Flags[i]
+		}
+		userOverlay = value
+	}
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(opts.Dir, p)
+	}
+	replace, given = map[string]string{}, map[string]bool{}
+	if userOverlay != "" {
+		b, err := os.ReadFile(abs(userOverlay))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		var ov struct{ Replace map[string]string }
+		if err := json.Unmarshal(b, &ov); err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: %v", userOverlay, err)
+		}
+		for from, to := range ov.Replace {
+			replace[abs(from)] = abs(to)
+			given[abs(from)] = true
+		}
+	}
+	for _, p := range k.sortedPackages() {
+		if !p.Main || p.Cgo {
+			continue
+		}
+		add := func(from, to string) {
+			if _, ok := replace[from]; !ok { // an overlay's own file is what the base was built from
+				replace[from] = to
+			}
+		}
+		for _, name := range p.Files {
+			add(filepath.Join(p.Dir, name), filepath.Join(k.SourceDir(p.ImportPath), name))
+		}
+		for name := range p.Embeds {
+			add(filepath.Join(p.Dir, filepath.FromSlash(name)), k.EmbedSnapshot(p.ImportPath, name))
+		}
+	}
+	return flags, replace, given, nil
+}
+
+// addedFiles lists the files of main-module packages, as the go command
+// listed them, that the snapshot does not have and the flags' overlay does
+// not give.
+func (k *Kit) addedFiles(pkgs []*listed, given map[string]bool) []string {
+	var added []string
+	for _, lp := range pkgs {
+		p, ok := k.Packages[lp.ImportPath]
+		if !ok || !p.Main || p.Cgo {
+			continue
+		}
+		for _, name := range append(append([]string(nil), lp.GoFiles...), lp.CgoFiles...) {
+			if f := filepath.Join(p.Dir, name); !slices.Contains(p.Files, name) && !given[f] {
+				added = append(added, f)
+			}
+		}
+		for _, name := range lp.EmbedFiles {
+			if f := filepath.Join(p.Dir, filepath.FromSlash(name)); p.Embeds[name] == "" && !given[f] {
+				added = append(added, f)
+			}
+		}
+	}
+	return added
 }
 
 // LinkOrCopy puts src at dst: a hard link when it can, a copy otherwise.

@@ -1,6 +1,8 @@
 package kit
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -198,5 +200,76 @@ func TestSnapshotEmbed(t *testing.T) {
 	os.Remove(filepath.Join(mod, "assets", "assets.go"))
 	if changed, err := k.Verify(); err != nil || !slices.Equal(changed, []string{"example.com/e/assets"}) {
 		t.Fatalf("verify after a removal: %v %v", changed, err)
+	}
+}
+
+// TestSnapshotOverlay: the kit's archives are built through an overlay
+// that maps every source and embedded file of the main module to its
+// snapshot (the base's sources), on top of the build's own overlay (the
+// injected agent), so an edit saved after the snapshot cannot reach them;
+// a file added since is found, to be hidden.
+func TestSnapshotOverlay(t *testing.T) {
+	mod := t.TempDir()
+	orig := map[string]string{
+		"go.mod":                   "module example.com/e\n\ngo 1.26.0\n",
+		"main.go":                  "package main\n\nimport \"example.com/e/assets\"\n\nfunc main() { println(assets.Index) }\n",
+		"assets/assets.go":         "package assets\n\nimport _ \"embed\"\n\n//go:embed static/*.html\nvar Index string\n",
+		"assets/static/index.html": "<p>hello</p>\n",
+	}
+	writeFiles(t, mod, orig)
+	// The build's own overlay adds a file to package main.
+	injected := filepath.Join(t.TempDir(), "injected.go")
+	writeFiles(t, filepath.Dir(injected), map[string]string{"injected.go": "package main\n"})
+	userOv := filepath.Join(t.TempDir(), "overlay.json")
+	writeFiles(t, filepath.Dir(userOv), map[string]string{"overlay.json": `{"Replace":{"` + filepath.Join(mod, "zz_injected.go") + `":"` + injected + `"}}`})
+	opts := Options{Dir: mod, Env: os.Environ(), WrapperID: "test", Flags: []string{"-tags", "x", "-overlay=" + userOv}}
+	k, err := Snapshot(t.TempDir(), ".", Options{Dir: mod, Env: os.Environ(), WrapperID: "test", Flags: []string{"-tags", "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Edited after the snapshot, and a file added.
+	writeFiles(t, mod, map[string]string{
+		"assets/assets.go":         "package assets\n\nimport _ \"embed\"\n\n//go:embed static/*.html\nvar Index string\n\ntype New struct{}\n",
+		"assets/static/index.html": "<p>bye</p>\n",
+		"assets/new.go":            "package assets\n\nfunc Added() {}\n",
+		"assets/static/new.html":   "new\n",
+	})
+	flags, replace, given, err := k.snapshotOverlay(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(flags, []string{"-tags", "x"}) {
+		t.Errorf("flags %q", flags)
+	}
+	if replace[filepath.Join(mod, "zz_injected.go")] != injected || !given[filepath.Join(mod, "zz_injected.go")] || len(given) != 1 {
+		t.Errorf("the build's own overlay is lost: %v %v", replace, given)
+	}
+	for name, want := range map[string]string{"assets/assets.go": orig["assets/assets.go"], "main.go": orig["main.go"], "assets/static/index.html": orig["assets/static/index.html"]} {
+		to := replace[filepath.Join(mod, filepath.FromSlash(name))]
+		if b, err := os.ReadFile(to); err != nil || string(b) != want {
+			t.Errorf("%s is replaced by %q: %q %v, want the snapshot", name, to, b, err)
+		}
+	}
+	b, _ := json.Marshal(struct{ Replace map[string]string }{replace})
+	ov := filepath.Join(t.TempDir(), "ov.json")
+	writeFiles(t, filepath.Dir(ov), map[string]string{"ov.json": string(b)})
+	pkgs, err := goList(context.Background(), mod, os.Environ(), "-overlay="+ov, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := k.addedFiles(pkgs, given)
+	if want := []string{filepath.Join(mod, "assets", "new.go"), filepath.Join(mod, "assets", "static", "new.html")}; !slices.Equal(added, want) {
+		t.Errorf("added %q, want %q", added, want)
+	}
+	for _, f := range added {
+		replace[f] = ""
+	}
+	b, _ = json.Marshal(struct{ Replace map[string]string }{replace})
+	writeFiles(t, filepath.Dir(ov), map[string]string{"ov.json": string(b)})
+	if pkgs, err = goList(context.Background(), mod, os.Environ(), "-overlay="+ov, "."); err != nil {
+		t.Fatal(err)
+	}
+	if added := k.addedFiles(pkgs, given); len(added) != 0 {
+		t.Errorf("hidden, still added: %q", added)
 	}
 }
