@@ -88,7 +88,8 @@ exec %[3]s "$@"
 	s.waitServes("/", "v3 6")
 }
 
-// waitServes waits for applied events until GET path answers want.
+// waitServes waits for the next applied event, then checks that GET path
+// answers want.
 func (s *session) waitServes(path, want string) {
 	s.t.Helper()
 	s.wait(events.Applied, 5*time.Minute)
