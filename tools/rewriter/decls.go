@@ -107,7 +107,7 @@ func (p *pkg) varSpec(f *file, vs *ast.ValueSpec) {
 // static data; the only code is one call from an init function, which the
 // linker always keeps.
 func (p *pkg) keepAlive() {
-	if len(p.keep) == 0 {
+	if len(p.keep) == 0 && len(p.keepFuncs) == 0 {
 		return
 	}
 	f := p.keepFile
@@ -118,6 +118,9 @@ func (p *pkg) keepAlive() {
 	fmt.Fprintf(&f.gen, "var %s = [...]interface{}{\n", tab)
 	for _, k := range p.keep {
 		fmt.Fprintf(&f.gen, "\t&%s,\n", k)
+	}
+	for _, k := range p.keepFuncs {
+		fmt.Fprintf(&f.gen, "\t%s,\n", k)
 	}
 	fmt.Fprintf(&f.gen, "}\n\n//go:noinline\nfunc %s(interface{}) {}\nfunc init() { %s(&%s) }\n", use, use, tab)
 }

@@ -70,6 +70,12 @@ func (p *pkg) funcDecl(f *file, fd *ast.FuncDecl) {
 	default:
 		fn.Wrapper = p.wrapper(f, fd, sig, parts)
 	}
+	// A patch reaches package main's functions by symbol, in the program
+	// (it cannot import package main): the program must keep every one.
+	if f.ast.Name.Name == "main" && fd.Recv == nil && fd.Body != nil && (fd.Type.TypeParams == nil || len(fd.Type.TypeParams.List) == 0) {
+		p.keepFuncs = append(p.keepFuncs, name)
+		p.man.KeptFuncs = append(p.man.KeptFuncs, name)
+	}
 
 	reason := ""
 	switch {

@@ -77,6 +77,11 @@ type Manifest struct {
 	Skipped []Skip `json:"skipped,omitempty"`
 	Keep    string `json:"keep,omitempty"`
 	Notes   []Skip `json:"notes,omitempty"`
+	// KeptFuncs are, in package main, the functions the keep-alive table
+	// holds as values: the program keeps each of them (even one that is
+	// unused, or inlined everywhere), so that a patch, which cannot import
+	// package main, finds it by its symbol.
+	KeptFuncs []string `json:"kept_funcs,omitempty"`
 }
 
 // Func is an instrumented function or method.
@@ -186,6 +191,7 @@ type pkg struct {
 	typeFile  map[string]*file         // where each of them is declared
 	linknamed map[string]bool          // local names of //go:linkname directives
 	keep      []string                 // expressions whose address the keep-alive table holds
+	keepFuncs []string                 // package main's functions the table holds as values
 	keepFile  *file                    // file that receives the keep-alive table
 	genTypes  map[string]int           // index into man.Types
 	noescFile *file

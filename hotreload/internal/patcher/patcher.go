@@ -660,8 +660,7 @@ func (n *importNames) lines() []importLine {
 type importLine struct{ Name, Path string }
 
 // linkDecl is a //go:linkname declaration pulling a symbol of package
-// main: a variable of type Type, or, if Func, a function whose signature
-// (without "func") is Type.
+// main: a variable of type Type, or, if Func, a function of type Type.
 type linkDecl struct {
 	Local, Symbol, Type string
 	Func                bool
@@ -677,11 +676,28 @@ import (
 {{- if .Links}}
 	_ "unsafe" // for go:linkname
 {{- end}}
+{{- if .FuncLinks}}
+	gohotunsafe "unsafe"
+{{- end}}
 )
 {{range .Links}}
+{{- if .Func}}
+//go:linkname {{.Local}}_code {{.Symbol}}
+var {{.Local}}_code byte
+
+// {{.Local}} is the program's {{.Symbol}}: a function value whose code is
+// at the address of the symbol, which the program's own definition takes
+// when the patch is loaded. (A body-less function declaration cannot pull
+// it: a direct call or a value of it does not link into a plugin.)
+var {{.Local}} = func() (f {{.Type}}) {
+	*(*gohotunsafe.Pointer)(gohotunsafe.Pointer(&f)) = gohotunsafe.Pointer(&[]uintptr{uintptr(gohotunsafe.Pointer(&{{.Local}}_code))}[0])
+	return
+}()
+{{else}}
 //go:linkname {{.Local}} {{.Symbol}}
-{{if .Func}}func {{.Local}}{{.Type}}{{else}}var {{.Local}} {{.Type}}{{end}}
+var {{.Local}} {{.Type}}
 {{end}}
+{{- end}}
 {{- range .Aliases}}
 // {{.Local}} keeps the name of the embedded fields of its type.
 type {{.Local}} = {{.Type}}
@@ -756,13 +772,18 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 					names.byPath[path] = name
 				}
 			}
+			funcLinks := false
+			for _, l := range t.decls {
+				funcLinks = funcLinks || l.Func
+			}
 			name := filepath.Join(dir, fmt.Sprintf("%s_%d_%s", u.alias, fi, filepath.Base(u.names[f])))
 			err := writeTemplate(name, patchFile, struct {
-				Imports []importLine
-				Links   []linkDecl
-				Aliases []linkDecl
-				Body    string
-			}{names.lines(), t.decls, t.typeAliases, body.String()})
+				Imports   []importLine
+				Links     []linkDecl
+				FuncLinks bool
+				Aliases   []linkDecl
+				Body      string
+			}{names.lines(), t.decls, funcLinks, t.typeAliases, body.String()})
 			if err != nil {
 				return nil, err
 			}

@@ -32,6 +32,7 @@ type unit struct {
 	types  map[string]rewriter.Type
 	vars   map[string]rewriter.Var
 	linked map[string]string // main package: symbol -> local linkname'd declaration
+	kept   map[string]bool   // main package: the functions the program keeps for patches
 	// refusal makes a refusal at a position (module-relative).
 	refusal func(p token.Position, decl, reason string) Refusal
 }
@@ -48,6 +49,10 @@ func (u *unit) index() {
 		u.vars[v.Name] = v
 	}
 	u.linked = map[string]string{}
+	u.kept = map[string]bool{}
+	for _, name := range u.man.KeptFuncs {
+		u.kept[name] = true
+	}
 }
 
 // edit replaces src[off:end] with text.
@@ -318,6 +323,14 @@ func (t *translator) mainIdent(id *ast.Ident, obj types.Object) {
 	case *types.TypeName:
 		t.refuse(id, fmt.Sprintf("uses type %s of package main: a patch cannot name package main's types; move the type to another package to patch code that uses it, or restart to apply", obj.Name()))
 	case *types.Func, *types.Var:
+		if fn, ok := obj.(*types.Func); ok && fn.Signature().TypeParams().Len() > 0 {
+			t.refuse(id, fmt.Sprintf("uses generic function %s of package main: a patch reaches package main's functions by their symbols in the program, and a generic function's instantiations have none it can name; move it to another package to patch code that uses it, or restart to apply", obj.Name()))
+			return
+		}
+		if _, ok := obj.(*types.Func); ok && !t.u.kept[obj.Name()] {
+			t.refuse(id, fmt.Sprintf("uses function %s of package main, which the running program does not keep (a patch reaches package main's functions by their symbols in the program); restart to apply", obj.Name()))
+			return
+		}
 		typ, ok := t.typeExpr(obj.Type())
 		if !ok {
 			t.refuse(id, fmt.Sprintf("uses %s of package main, whose type names package main's types: move them to another package to patch this code, or restart to apply", obj.Name()))
@@ -339,12 +352,8 @@ func (t *translator) link(symbol, typ string, fn bool) string {
 	}
 	l := fmt.Sprintf("gohotLinked%d", len(u.linked))
 	u.linked[symbol] = l
-	if fn {
-		// typ is "func(...) ..."; a body-less declaration pulls the symbol.
-		t.decls = append(t.decls, linkDecl{Local: l, Symbol: symbol, Type: strings.TrimPrefix(typ, "func"), Func: true})
-	} else {
-		t.decls = append(t.decls, linkDecl{Local: l, Symbol: symbol, Type: typ})
-	}
+	// A function is pulled as a variable of its type (see patchFile).
+	t.decls = append(t.decls, linkDecl{Local: l, Symbol: symbol, Type: typ, Func: fn})
 	return l
 }
 
