@@ -14,9 +14,11 @@ import (
 )
 
 // compileAndLink compiles the patch's package main with the base's
-// compiler settings against the kit's archives, and links it as a plugin
-// under an import path of its own (a plugin path can be loaded only once).
-func (b *Builder) compileAndLink(dir, id string, files []string, res *Result) error {
+// compiler settings against the kit's archives, at language version lang
+// ("" for the compiler's default; see Builder.fileVersions), and links it
+// as a plugin under an import path of its own (a plugin path can be
+// loaded only once).
+func (b *Builder) compileAndLink(dir, id, lang string, files []string, res *Result) error {
 	k := b.Kit
 	pkgPath := "gohotpatch/" + id
 	cfg := filepath.Join(dir, "importcfg")
@@ -39,13 +41,12 @@ func (b *Builder) compileAndLink(dir, id string, files []string, res *Result) er
 		return err
 	}
 	archive := filepath.Join(dir, "patch.a")
-	lang := "go1.26"
-	if p := k.Packages[k.MainPackage]; p != nil && p.Lang != "" {
-		lang = p.Lang
-	}
 	start := time.Now()
-	args := []string{"-o", archive, "-p", pkgPath, "-lang=" + lang, "-installsuffix", "dynlink",
+	args := []string{"-o", archive, "-p", pkgPath, "-installsuffix", "dynlink",
 		"-goversion", k.GoVersion, "-c=2", "-dynlink", "-nolocalimports", "-importcfg", cfg, "-pack"}
+	if lang != "" {
+		args = append(args, "-lang="+lang)
+	}
 	if out, err := b.tool("compile", append(args, files...)...); err != nil {
 		return fmt.Errorf("compiling the patch failed (a bug in hotreload's translation; the generated code is in %s): %v\n%s", dir, err, out)
 	}

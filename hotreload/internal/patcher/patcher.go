@@ -229,7 +229,7 @@ func (b *Builder) Build() (*Result, error) {
 	}
 	res.Key = gen.key
 	res.PatchID = id
-	if err := b.compileAndLink(dir, id, gen.files, res); err != nil {
+	if err := b.compileAndLink(dir, id, gen.lang, gen.files, res); err != nil {
 		return nil, err
 	}
 	b.commit()
@@ -286,7 +286,7 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 		return nil, nil
 	}
 
-	u := &unit{path: p.ImportPath, isMain: p.Name == "main", fset: fset, srcs: map[*ast.File][]byte{}, names: map[*ast.File]string{}}
+	u := &unit{path: p.ImportPath, isMain: p.Name == "main", lang: goLang(p.Lang), fset: fset, srcs: map[*ast.File][]byte{}, names: map[*ast.File]string{}}
 	u.alias = fmt.Sprintf("gohotpkg%d", index)
 	var errs scanner.ErrorList
 	for _, name := range curFiles {
@@ -323,9 +323,21 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 	}
 	u.man = rw.Manifest
 	u.index()
-
 	u.refusal = b.refusal
 	u.ch = diff(declsOf(bfset, baseFiles), declsOf(fset, u.files), b.refusal)
+	// A file's own language version (//go:build go1.N) is that of all of
+	// its code, changed or not: a patch cannot change it.
+	baseVersion := map[string]string{}
+	for i, f := range baseFiles {
+		baseVersion[p.Files[i]] = f.GoVersion
+	}
+	for _, f := range u.files {
+		name := filepath.Base(u.names[f])
+		if bv, ok := baseVersion[name]; ok && bv != f.GoVersion {
+			u.ch.refusals = append(u.ch.refusals, b.refusal(fset.Position(f.Package), "file "+name, fmt.Sprintf("its language version changed (//go:build %s → %s), which changes how all of its code compiles; restart to apply", orModule(bv), orModule(f.GoVersion))))
+		}
+	}
+
 	for _, f := range u.files {
 		for _, imp := range f.Imports {
 			if imp.Path.Value == `"C"` {
@@ -621,6 +633,9 @@ type generated struct {
 	key   string // hash of the generated code
 	files []string
 	pairs []pair // the entries of GoHotPatchSlots
+	// lang is the package's -lang; a file that needs another language
+	// version says so with a //go:build line (see fileVersions).
+	lang string
 }
 
 // importNames gives the packages one generated file imports their names:
@@ -667,7 +682,9 @@ type linkDecl struct {
 }
 
 // patchFile is one translated file of the patch.
-var patchFile = template.Must(template.New("file").Parse(`package main
+var patchFile = template.Must(template.New("file").Parse(`{{with .GoBuild}}//go:build {{.}}
+
+{{end}}package main
 
 import (
 {{- range .Imports}}
@@ -705,7 +722,9 @@ type {{.Local}} = {{.Type}}
 {{.Body}}`))
 
 // patchTable is the table the agent reads: every slot and its new value.
-var patchTable = template.Must(template.New("table").Parse(`package main
+var patchTable = template.Must(template.New("table").Parse(`{{with .GoBuild}}//go:build {{.}}
+
+{{end}}package main
 
 import (
 	_ "unsafe" // for go:linkname
@@ -740,8 +759,62 @@ func writeTemplate(name string, tmpl *template.Template, data any) error {
 	return os.WriteFile(name, buf.Bytes(), 0o644)
 }
 
+// fileVersions sets the patch's -lang and decides each file's language
+// version. Every translated file compiles at the version its source file
+// has in the program: a //go:build go1.N line is copied (the compiler
+// gives the file the same version as the source's, whatever -lang says),
+// and a file of no such line is at its package's version, which is -lang:
+// the oldest of the patched packages' (a newer one is given with a
+// //go:build line of its own: exact from go1.21 on, and below it only
+// gates features). The table of slots, being generated, compiles at the
+// newest version of the patch's files (it instantiates their generic
+// functions). It returns the //go:build version of the table.
+func (b *Builder) fileVersions(g *generated, units []*unit) string {
+	for _, u := range units {
+		if u.lang != "" && (g.lang == "" || version.Compare(u.lang, g.lang) < 0) {
+			g.lang = u.lang
+		}
+	}
+	if g.lang == "" {
+		// The toolchain's own version ("" for a devel toolchain: no -lang).
+		g.lang = kit.LangVersion("", b.Kit.GoVersion, true)
+	}
+	table := g.lang
+	for _, u := range units {
+		for _, f := range u.files {
+			if l := fileLang(f.GoVersion, orLang(u.lang, g.lang)); l != "" {
+				table = maxLang(table, l)
+			}
+		}
+	}
+	if table == g.lang {
+		return ""
+	}
+	return table
+}
+
+func orLang(l, dflt string) string {
+	if l == "" {
+		return dflt
+	}
+	return l
+}
+
+// goBuild is the //go:build version of the patch's file translated from
+// f of u ("" for none: -lang).
+func (g *generated) goBuild(u *unit, f *ast.File) string {
+	if f.GoVersion != "" {
+		return f.GoVersion
+	}
+	if l := orLang(u.lang, g.lang); l != g.lang {
+		return l
+	}
+	return ""
+}
+
 func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, error) {
 	g := &generated{}
+	tableBuild := b.fileVersions(g, units)
 	want := map[string]bool{}      // slots this patch sets
 	aliases := map[string]string{} // the patch's aliases of unexported types
 	for _, u := range units {
@@ -778,12 +851,13 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 			}
 			name := filepath.Join(dir, fmt.Sprintf("%s_%d_%s", u.alias, fi, filepath.Base(u.names[f])))
 			err := writeTemplate(name, patchFile, struct {
+				GoBuild   string
 				Imports   []importLine
 				Links     []linkDecl
 				FuncLinks bool
 				Aliases   []linkDecl
 				Body      string
-			}{names.lines(), t.decls, funcLinks, t.typeAliases, body.String()})
+			}{g.goBuild(u, f), names.lines(), t.decls, funcLinks, t.typeAliases, body.String()})
 			if err != nil {
 				return nil, err
 			}
@@ -835,10 +909,11 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 	}
 	name := filepath.Join(dir, "zz_gohot_table.go")
 	err := writeTemplate(name, patchTable, struct {
+		GoBuild string
 		Imports []importLine
 		Links   []linkDecl
 		Pairs   []entry
-	}{tab.lines(), links, entries})
+	}{tableBuild, tab.lines(), links, entries})
 	if err != nil {
 		return nil, err
 	}
@@ -1086,6 +1161,36 @@ func (b *Builder) externalInstances(pkgPath, name string) []string {
 		}
 	}
 	return out
+}
+
+// orModule names a file's go version in a message: "" is the module's.
+func orModule(v string) string {
+	if v == "" {
+		return "none: the module's go line"
+	}
+	return v
+}
+
+// minFileLang is the oldest language version a //go:build go1.N line gives
+// a file: the compiler (types2's initFiles) compiles such a file at
+// max(go1.N, go1.21), whatever -lang says.
+const minFileLang = "go1.21"
+
+// fileLang is the language version the compiler gives a file that
+// declares goVersion (its //go:build line's, "" for none) in a package
+// compiled at lang.
+func fileLang(goVersion, lang string) string {
+	if goVersion == "" {
+		return lang
+	}
+	return maxLang(goVersion, minFileLang)
+}
+
+func maxLang(a, b string) string {
+	if version.Compare(a, b) >= 0 {
+		return a
+	}
+	return b
 }
 
 // goLang turns a go.mod go line ("go1.26.0") into a language version

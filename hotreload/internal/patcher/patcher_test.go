@@ -80,6 +80,12 @@ func baseFixture(t *testing.T) *fixture {
 type fixtureT struct{ err string }
 
 func buildFixture(ft *fixtureT, t *testing.T) *fixture {
+	return buildFixtureOf(ft, t, func(dst string) { testutil.CopyTree(t, "testdata/app", dst) })
+}
+
+// buildFixtureOf builds a fixture of the module that write writes into
+// its directory.
+func buildFixtureOf(ft *fixtureT, t *testing.T, write func(dir string)) *fixture {
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("plugins need cgo, and there is no gcc")
 	}
@@ -101,7 +107,7 @@ func buildFixture(ft *fixtureT, t *testing.T) *fixture {
 	}
 	wid := strings.TrimPrefix(strings.TrimSpace(string(out)), "hotreload gohot-")
 	f := &fixture{mod: filepath.Join(dir, "app"), bin: filepath.Join(dir, "host"), orig: map[string][]byte{}}
-	testutil.CopyTree(t, "testdata/app", f.mod)
+	write(f.mod)
 	filepath.Walk(f.mod, func(p string, fi os.FileInfo, err error) error {
 		if err == nil && !fi.IsDir() {
 			f.orig[p], _ = os.ReadFile(p)
@@ -138,7 +144,11 @@ type session struct {
 }
 
 func newSession(t *testing.T) *session {
-	f := baseFixture(t)
+	return newSessionOf(t, baseFixture(t))
+}
+
+// newSessionOf starts a session on fixture f.
+func newSessionOf(t *testing.T, f *fixture) *session {
 	t.Cleanup(func() {
 		for p, b := range f.orig {
 			os.WriteFile(p, b, 0o644)

@@ -18,6 +18,7 @@ import (
 type unit struct {
 	path   string
 	isMain bool
+	lang   string // the package's language version (-lang), go1.N
 	alias  string // the package's import name in patch files
 	fset   *token.FileSet
 	files  []*ast.File
