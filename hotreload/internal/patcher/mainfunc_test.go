@@ -1,6 +1,9 @@
 package patcher
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Editing main.main builds and loads: its body takes functions of package
 // main as values (http.HandleFunc("/health", handleHealth) on
@@ -20,4 +23,15 @@ func TestMainFuncValues(t *testing.T) {
 	s.edit("main.go", mainShow, `func show(it *lib.Item) string { g := greet; return fmt.Sprint(it.ID, " ", g(it.Name), " ", it.Count()) }`)
 	s.patch()
 	s.want("item", "item 1 hello n 1 123 [0 1 2]")
+}
+
+// A generic function of package main has no symbol a patch can name: a
+// reference to it is refused with its place, not a link error.
+func TestMainGenericRefused(t *testing.T) {
+	s := newSession(t)
+	s.edit("main.go", mainShow, `func show(it *lib.Item) string { return first(it.Name, "") }`)
+	r := s.refused()
+	if r.File != "main.go" || r.Line == 0 || r.Decl != "func show" || !strings.Contains(r.Reason, "generic function first") {
+		t.Errorf("refusal: %+v", r)
+	}
 }

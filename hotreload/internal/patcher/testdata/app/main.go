@@ -18,6 +18,9 @@ func greet(name string) string { return "hello " + name }
 // counter is a type of package main: a patch cannot name it.
 type counter int
 
+// first is a generic function of package main: a patch cannot reach it.
+func first[T any](a, b T) T { return a }
+
 func show(it *lib.Item) string { return fmt.Sprint(it.ID, " ", it.Name, " ", it.Count()) }
 
 func main() {
