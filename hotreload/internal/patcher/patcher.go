@@ -694,6 +694,8 @@ import (
 	_ "unsafe" // for go:linkname
 {{- end}}
 {{- if .FuncLinks}}
+	gohotreflect "reflect"
+	gohotruntime "runtime"
 	gohotunsafe "unsafe"
 {{- end}}
 )
@@ -705,9 +707,20 @@ var {{.Local}}_code byte
 // {{.Local}} is the program's {{.Symbol}}: a function value whose code is
 // at the address of the symbol, which the program's own definition takes
 // when the patch is loaded. (A body-less function declaration cannot pull
-// it: a direct call or a value of it does not link into a plugin.)
+// it: a direct call or a value of it does not link into a plugin.) Were
+// the function missing from the program (the rewrite keeps every one),
+// the address would be the patch's own placeholder: a call then panics
+// with the reason instead of jumping into data.
 var {{.Local}} = func() (f {{.Type}}) {
-	*(*gohotunsafe.Pointer)(gohotunsafe.Pointer(&f)) = gohotunsafe.Pointer(&[]uintptr{uintptr(gohotunsafe.Pointer(&{{.Local}}_code))}[0])
+	pc := uintptr(gohotunsafe.Pointer(&{{.Local}}_code))
+	if fn := gohotruntime.FuncForPC(pc); fn == nil || fn.Entry() != pc || fn.Name() != {{printf "%q" .Symbol}} {
+		v := gohotreflect.MakeFunc(gohotreflect.TypeOf(f), func([]gohotreflect.Value) []gohotreflect.Value {
+			panic({{printf "%q" (print "hotreload: the running program has no function " .Symbol ", which this patch calls; restart to apply")}})
+		})
+		gohotreflect.ValueOf(&f).Elem().Set(v)
+		return
+	}
+	*(*gohotunsafe.Pointer)(gohotunsafe.Pointer(&f)) = gohotunsafe.Pointer(&[]uintptr{pc}[0])
 	return
 }()
 {{else}}
