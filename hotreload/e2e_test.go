@@ -46,16 +46,32 @@ type session struct {
 	pid    int
 }
 
+// startSession runs a copy of examples/visits under `hotreload run` and
+// waits until it serves and its patch kit is ready.
 func startSession(t *testing.T, flags ...string) *session {
+	t.Helper()
+	mod := t.TempDir()
+	testutil.CopyTree(t, "../examples/visits", mod)
+	s := runHot(t, mod, nil, flags...)
+	s.ready()
+	return s
+}
+
+// runHot starts `hotreload run --events=json [flags] . -- -addr
+// 127.0.0.1:0` on the module in dir, with env added to the environment,
+// and does not wait. It is the one way these tests start a session.
+func runHot(t *testing.T, dir string, env []string, flags ...string) *session {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("hot programs need cgo, and there is no gcc")
 	}
-	s := &session{t: t, hot: hotreloadCommand(t), mod: t.TempDir(), events: make(chan events.Event, 100)}
-	testutil.CopyTree(t, "../examples/visits", s.mod)
+	s := &session{t: t, hot: hotreloadCommand(t), mod: dir, events: make(chan events.Event, 100)}
 	args := append([]string{"run", "--events=json", "--state-dir", t.TempDir()}, flags...)
 	s.cmd = exec.Command(s.hot, append(args, ".", "--", "-addr", "127.0.0.1:0")...)
-	s.cmd.Dir = s.mod
+	s.cmd.Dir = dir
+	if env != nil {
+		s.cmd.Env = append(os.Environ(), env...)
+	}
 	stderr, _ := s.cmd.StderrPipe()
 	stdout, _ := s.cmd.StdoutPipe()
 	if err := s.cmd.Start(); err != nil {
@@ -96,15 +112,19 @@ func startSession(t *testing.T, flags ...string) *session {
 			}
 		}
 	}()
-	ready := s.wait(events.Ready, 15*time.Minute)
-	s.pid = ready.PID
+	return s
+}
+
+// ready waits for the program (and where it listens) and its kit.
+func (s *session) ready() {
+	s.t.Helper()
+	s.pid = s.wait(events.Ready, 15*time.Minute).PID
 	select {
-	case s.addr = <-addrCh:
+	case s.addr = <-s.addrs:
 	case <-time.After(30 * time.Second):
-		t.Fatal("the program did not say where it listens")
+		s.t.Fatal("the program did not say where it listens")
 	}
 	s.wait(events.Kit, 15*time.Minute)
-	return s
 }
 
 // wait returns the next event of the kind, failing on an unexpected

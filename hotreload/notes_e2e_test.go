@@ -1,12 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -74,66 +68,8 @@ func Loop(ch chan string) {
 // startApp is startSession for a module written from files.
 func startApp(t *testing.T, files map[string]string) *session {
 	t.Helper()
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("hot programs need cgo, and there is no gcc")
-	}
-	s := &session{t: t, hot: hotreloadCommand(t), mod: t.TempDir(), events: make(chan events.Event, 100)}
-	for name, src := range files {
-		p := filepath.Join(s.mod, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.cmd = exec.Command(s.hot, "run", "--events=json", "--state-dir", t.TempDir(), ".", "--", "-addr", "127.0.0.1:0")
-	s.cmd.Dir = s.mod
-	stderr, _ := s.cmd.StderrPipe()
-	stdout, _ := s.cmd.StdoutPipe()
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- s.cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			s.cmd.Process.Kill()
-		}
-	})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var e events.Event
-			if line := sc.Text(); strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &e) == nil && e.Event != "" {
-				t.Logf("event %s", line)
-				s.events <- e
-			} else {
-				t.Logf("stderr: %s", line)
-			}
-		}
-		close(s.events)
-	}()
-	addrCh := make(chan string, 4)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		re := regexp.MustCompile(`listening on http://(\S+)`)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addrCh <- m[1]
-			}
-		}
-	}()
-	s.pid = s.wait(events.Ready, 15*time.Minute).PID
-	select {
-	case s.addr = <-addrCh:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the program did not say where it listens")
-	}
-	s.wait(events.Kit, 15*time.Minute)
+	s := runHot(t, writeModule(t, files), nil)
+	s.ready()
 	return s
 }
 

@@ -3,12 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -64,70 +62,11 @@ func main() {
 }
 `
 
-// runModule starts `hotreload run --events=json` on the module in dir and
-// waits until the program runs and its patch kit is ready.
+// runModule starts `hotreload run --events=json` on the module in dir,
+// offline (no proxy, no other toolchain, no GOFLAGS of the machine's).
 func runModule(t *testing.T, dir string, env ...string) *session {
 	t.Helper()
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("hot programs need cgo, and there is no gcc")
-	}
-	s := &session{t: t, hot: hotreloadCommand(t), mod: dir, events: make(chan events.Event, 100)}
-	s.cmd = exec.Command(s.hot, "run", "--events=json", "--state-dir", t.TempDir(), ".", "--", "-addr", "127.0.0.1:0")
-	s.cmd.Dir = dir
-	s.cmd.Env = append(append(os.Environ(), "GOFLAGS=", "GOPROXY=off", "GOTOOLCHAIN=local"), env...)
-	stderr, _ := s.cmd.StderrPipe()
-	stdout, _ := s.cmd.StdoutPipe()
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- s.cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			s.cmd.Process.Kill()
-		}
-	})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			var e events.Event
-			if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &e) == nil && e.Event != "" {
-				t.Logf("event %s", line)
-				s.events <- e
-			} else {
-				t.Logf("stderr: %s", line)
-			}
-		}
-		close(s.events)
-	}()
-	addrCh := make(chan string, 4)
-	s.addrs = addrCh
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		re := regexp.MustCompile(`listening on http://(\S+)`)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addrCh <- m[1]
-			}
-		}
-	}()
-	return s
-}
-
-// ready waits for the program and its kit.
-func (s *session) ready() {
-	s.t.Helper()
-	s.pid = s.wait(events.Ready, 15*time.Minute).PID
-	select {
-	case s.addr = <-s.addrs:
-	case <-time.After(30 * time.Second):
-		s.t.Fatal("the program did not say where it listens")
-	}
-	s.wait(events.Kit, 15*time.Minute)
+	return runHot(t, dir, append([]string{"GOFLAGS=", "GOPROXY=off", "GOTOOLCHAIN=local"}, env...))
 }
 
 // TestRunGoLines: modules whose go.mod says `go 1.26.0` (three-part, the
