@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/events"
+	"github.com/gohot/rules_go_hot/hotreload/internal/testutil"
 )
 
 // Tests of `hotreload run` on modules shaped as real ones are (issue 10,
@@ -24,15 +25,7 @@ import (
 func writeModule(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for name, src := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testutil.WriteFiles(t, dir, files)
 	return dir
 }
 

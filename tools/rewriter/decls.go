@@ -35,7 +35,7 @@ func (p *pkg) typeSpec(f *file, ts *ast.TypeSpec) {
 		for _, field := range st.Fields.List {
 			names := field.Names
 			if len(names) == 0 { // embedded: the field is named after its type
-				if id := embeddedName(field.Type); id != nil {
+				if id := EmbeddedName(field.Type); id != nil {
 					names = []*ast.Ident{id}
 				}
 			}
@@ -58,9 +58,9 @@ func (p *pkg) typeSpec(f *file, ts *ast.TypeSpec) {
 	}
 }
 
-// embeddedName returns the identifier naming an embedded field: T for T,
+// EmbeddedName returns the identifier naming an embedded field: T for T,
 // *T, pkg.T, T[int].
-func embeddedName(e ast.Expr) *ast.Ident {
+func EmbeddedName(e ast.Expr) *ast.Ident {
 	for {
 		switch x := e.(type) {
 		case *ast.StarExpr:

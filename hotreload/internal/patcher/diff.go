@@ -257,7 +257,7 @@ func structFields(fset *token.FileSet, st *ast.StructType) []structField {
 		}
 		if len(f.Names) == 0 {
 			name := typ
-			if id := embeddedIdent(f.Type); id != nil {
+			if id := rewriter.EmbeddedName(f.Type); id != nil {
 				name = id.Name
 			}
 			out = append(out, structField{name, "embedded " + typ, tag})
@@ -267,28 +267,6 @@ func structFields(fset *token.FileSet, st *ast.StructType) []structField {
 		}
 	}
 	return out
-}
-
-// embeddedIdent is the name of an embedded field: T for T, *T, pkg.T, T[X].
-func embeddedIdent(e ast.Expr) *ast.Ident {
-	for {
-		switch x := e.(type) {
-		case *ast.StarExpr:
-			e = x.X
-		case *ast.ParenExpr:
-			e = x.X
-		case *ast.IndexExpr:
-			e = x.X
-		case *ast.IndexListExpr:
-			e = x.X
-		case *ast.SelectorExpr:
-			return x.Sel
-		case *ast.Ident:
-			return x
-		default:
-			return nil
-		}
-	}
 }
 
 func typeChangeReason(b, n *decl) string {
