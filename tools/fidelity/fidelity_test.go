@@ -64,6 +64,10 @@ func TestNormalise(t *testing.T) {
 	if x != y || x != "on :{port} id=*" {
 		t.Errorf("normalised %q and %q", x, y)
 	}
+	// A port's digits inside a longer number are not the port.
+	if got := norm(a, "size 1432100 :4321\n4321"); got != "size 1432100 :{port}\n{port}" {
+		t.Errorf("normalised %q", got)
+	}
 }
 
 // hotreloadOnce builds this repository's hotreload once per test binary.

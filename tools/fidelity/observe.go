@@ -62,7 +62,9 @@ func (ps Ports) expand(s string) string {
 // so two instances on different ports compare equal.
 func (ps Ports) hide(s string) string {
 	for k, v := range ps {
-		s = strings.ReplaceAll(s, v, k)
+		// Only the whole number: a port's digits inside a longer number
+		// (a size, a time) are not the port.
+		s = regexp.MustCompile(`\b`+v+`\b`).ReplaceAllLiteralString(s, k)
 	}
 	return s
 }
