@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
-	"go/build"
 	"go/parser"
 	"go/printer"
 	"go/token"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/tools/rewriter"
@@ -57,12 +54,12 @@ func ForPatch(k *kit.Kit, path string, fset *token.FileSet, files []*ast.File, b
 	imports := map[string][]string{}
 	for ip, kp := range k.Packages {
 		if kp.Main && ip != path {
-			imports[ip] = importsOf(kp.Dir)
+			imports[ip] = importsOf(kp.Dir, kp.Files)
 		}
 	}
 	for ip := range importers(path, imports) {
 		kp := k.Packages[ip]
-		if q := parseDir(ip, kp.Name, kp.Dir); q != nil {
+		if q := parseDir(ip, kp.Name, kp.Dir, kp.Files); q != nil {
 			prog.Packages = append(prog.Packages, q)
 		}
 	}
@@ -92,10 +89,11 @@ func importers(path string, imports map[string][]string) map[string]bool {
 	return in
 }
 
-// importsOf lists the imports of a directory's buildable non-test files.
-func importsOf(dir string) []string {
+// importsOf lists the imports of a package's files (the ones its build
+// compiled, as the kit recorded them).
+func importsOf(dir string, files []string) []string {
 	var out []string
-	for _, name := range goFiles(dir) {
+	for _, name := range files {
 		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, name), nil, parser.ImportsOnly)
 		if err != nil {
 			continue
@@ -109,30 +107,11 @@ func importsOf(dir string) []string {
 	return out
 }
 
-// goFiles lists a directory's buildable non-test Go files.
-func goFiles(dir string) []string {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var names []string
-	for _, e := range ents {
-		n := e.Name()
-		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || strings.HasPrefix(n, ".") || strings.HasPrefix(n, "_") {
-			continue
-		}
-		if ok, err := build.Default.MatchFile(dir, n); err == nil && ok {
-			names = append(names, n)
-		}
-	}
-	return names
-}
-
-// parseDir parses the buildable non-test Go files of a directory (nil if
+// parseDir parses the given Go files of a directory (nil if
 // there are none or the directory is gone).
-func parseDir(path, name, dir string) *Package {
+func parseDir(path, name, dir string, files []string) *Package {
 	p := &Package{Path: path, Name: name, Fset: token.NewFileSet()}
-	for _, n := range goFiles(dir) {
+	for _, n := range files {
 		f, err := parser.ParseFile(p.Fset, filepath.Join(dir, n), nil, parser.SkipObjectResolution)
 		if err != nil {
 			continue

@@ -258,9 +258,9 @@ func TestForPatch(t *testing.T) {
 		return filepath.Dir(p)
 	}
 	k := &kit.Kit{MainPackage: "example.com/app", ModuleDir: root, Packages: map[string]*kit.Package{
-		"example.com/app":       {ImportPath: "example.com/app", Name: "main", Main: true, Dir: write("main.go", mainSrc)},
-		"example.com/app/srv":   {ImportPath: "example.com/app/srv", Name: "srv", Main: true, Dir: write("srv/srv.go", srvSrc)},
-		"example.com/app/other": {ImportPath: "example.com/app/other", Name: "other", Main: true, Dir: write("other/other.go", "package other\n\nfunc F() {}\n")},
+		"example.com/app":       {ImportPath: "example.com/app", Name: "main", Main: true, Dir: write("main.go", mainSrc), Files: []string{"main.go"}},
+		"example.com/app/srv":   {ImportPath: "example.com/app/srv", Name: "srv", Main: true, Dir: write("srv/srv.go", srvSrc), Files: []string{"srv.go"}},
+		"example.com/app/other": {ImportPath: "example.com/app/other", Name: "other", Main: true, Dir: write("other/other.go", "package other\n\nfunc F() {}\n"), Files: []string{"other.go"}},
 		"fmt":                   {ImportPath: "fmt", Name: "fmt", Standard: true},
 	}}
 	cur := parse(t, "example.com/app/srv", "srv", strings.Replace(srvSrc, "func Run() { serve() }", "func Run() { println(); serve() }", 1))
