@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"github.com/gohot/rules_go_hot/hotreload/internal/bazelkit"
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/hotreload/internal/patcher"
-	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
 
 // kitCmd is `hotreload kit`: it writes a go_hot_binary's patch kit as one
@@ -47,46 +45,14 @@ func kitCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// writeRewritten puts beside the snapshot of each workspace package's
-// sources what the hot SDK compiled from them — the same rewriter, under the
-// same package path — and the rewrite's manifest (every generated slot,
-// alias, accessor and wrapper): for reading, e.g. to see which functions
-// were instrumented or skipped, and why.
+// writeRewritten reports how many workspace packages the kit records the
+// rewrite of (bazelkit.Load records them, see kit.RecordRewrites).
 func writeRewritten(k *kit.Kit) (int, error) {
 	n := 0
-	for path, p := range k.Packages {
-		if !p.Main {
-			continue
+	for _, p := range k.Packages {
+		if _, err := os.Stat(filepath.Join(k.RewriteDir(p.ImportPath), kit.ManifestFile)); err == nil {
+			n++
 		}
-		var files []rewriter.File
-		for _, name := range p.Files {
-			src, err := os.ReadFile(filepath.Join(k.SourceDir(path), name))
-			if err != nil {
-				return n, err
-			}
-			files = append(files, rewriter.File{Name: name, Src: src})
-		}
-		res, err := rewriter.Rewrite(rewriter.Config{ImportPath: p.LinkPath(), GoVersion: p.Lang}, files)
-		if err != nil {
-			return n, fmt.Errorf("rewriting %s: %v", path, err)
-		}
-		dir := filepath.Join(k.Dir, "rewritten", filepath.FromSlash(path))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return n, err
-		}
-		for _, f := range res.Files {
-			if err := os.WriteFile(filepath.Join(dir, filepath.Base(f.Name)), f.Src, 0o644); err != nil {
-				return n, err
-			}
-		}
-		man, err := json.MarshalIndent(res.Manifest, "", "\t")
-		if err != nil {
-			return n, err
-		}
-		if err := os.WriteFile(filepath.Join(dir, "manifest.json"), append(man, '\n'), 0o644); err != nil {
-			return n, err
-		}
-		n++
 	}
 	return n, nil
 }

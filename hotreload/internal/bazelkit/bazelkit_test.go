@@ -3,6 +3,7 @@ package bazelkit
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -39,8 +40,18 @@ func TestLoad(t *testing.T) {
 	write(filepath.Join(rf, "app/app_hot.kit/src/main/zz_gohot_agent.go"), "package main\n")
 	write(filepath.Join(rf, "app/app_hot.kit/src/example.com/lib/lib.go"), "package lib // as built\n")
 	write(filepath.Join(workspace, "app/main.go"), "package main // edited since\n")
-	for _, a := range []string{"lib/lib.a", "gen/gen.a", "../com_github_x_y/y.a", "runtime/agent/agent.a"} {
+	for _, a := range []string{"gen/gen.a", "../com_github_x_y/y.a", "runtime/agent/agent.a"} {
 		write(filepath.Join(rf, a), "!<arch>\n")
+	}
+	// A workspace package's archive is read: the kit checks the rewrite it
+	// records against what was compiled.
+	tooldir, err := exec.Command("go", "env", "GOTOOLDIR").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(filepath.Join(rf, "lib/lib.a"), "")
+	if out, err := exec.Command(filepath.Join(strings.TrimSpace(string(tooldir)), "compile"), "-p", "example.com/lib", "-pack", "-o", filepath.Join(rf, "lib/lib.a"), filepath.Join(rf, "app/app_hot.kit/src/example.com/lib/lib.go")).CombinedOutput(); err != nil {
+		t.Fatalf("compiling lib: %v\n%s", err, out)
 	}
 	d := Description{
 		Format: Format, Label: "//app:app_hot", Workspace: "ws", Binary: "app/app_hot.hotbin_/app",
@@ -49,7 +60,7 @@ func TestLoad(t *testing.T) {
 			{ImportPath: "example.com/app", ImportMap: "main", Label: "//app:app_hot.hotkit", Archive: "app/main.a", MainRepo: true, Main: true,
 				Srcs: []Src{
 					{Path: "app/main.go", Source: true, Snapshot: "app/app_hot.kit/src/main/main.go"},
-					{Path: "../rules_go_hot/rules/private/_inject/zz_gohot_agent.go", Source: true, Snapshot: "app/app_hot.kit/src/main/zz_gohot_agent.go"},
+					{Path: "../rules_go_hot/rules/private/_inject/zz_gohot_agent.go", Source: true, Snapshot: "app/app_hot.kit/src/main/zz_gohot_agent.go", Injected: true},
 				}},
 			{ImportPath: "example.com/lib", ImportMap: "example.com/lib", Label: "//lib", Archive: "lib/lib.a", MainRepo: true,
 				Srcs: []Src{{Path: "lib/lib.go", Source: true, Snapshot: "app/app_hot.kit/src/example.com/lib/lib.go"}, {Path: "lib/lib.h", Source: true}}},

@@ -1,6 +1,9 @@
-package toolexec
+package instrument
 
-import "strings"
+import (
+	"os"
+	"strings"
+)
 
 // Excluded lists the packages compiled as they are, without instrumentation,
 // each with the reason found by testing. Keep it as small as possible: a
@@ -43,7 +46,19 @@ var runtimePackages = map[string]bool{
 	"internal/stringslite":             true,
 }
 
-// isRuntimePackage also covers runtime packages added by newer Go releases.
-func isRuntimePackage(path string) bool {
+// IsRuntimePackage also covers runtime packages added by newer Go releases.
+func IsRuntimePackage(path string) bool {
 	return runtimePackages[path] || path == "runtime" || strings.HasPrefix(path, "runtime/internal/") || strings.HasPrefix(path, "internal/runtime/")
 }
+
+// NoEscapeEnv, set to 1, makes every package pass arguments to redirects
+// without making them escape (rewriter Config.NoEscape), not only the
+// runtime's. Faster, but a replacement must then not retain pointer
+// arguments that the original did not. The compile wrapper makes it part of
+// its version marker, so the build cache keeps the two kinds of objects
+// apart.
+const NoEscapeEnv = "GOHOT_NOESCAPE"
+
+// NoEscapeAll reports whether every package's redirects keep their
+// arguments on the stack (NoEscape, or NoEscapeEnv=1).
+func NoEscapeAll() bool { return NoEscape || os.Getenv(NoEscapeEnv) == "1" }

@@ -29,8 +29,9 @@ import (
 	"github.com/gohot/rules_go_hot/hotreload/internal/procgroup"
 )
 
-// Format is the version of kit.json.
-const Format = 1
+// Format is the version of kit.json (2: each main-module package's rewrite
+// is recorded, see RecordRewrites).
+const Format = 2
 
 // Kit is a base program's patch kit.
 type Kit struct {
@@ -48,7 +49,9 @@ type Kit struct {
 	ToolDir     string `json:"tool_dir"`
 	// Wrapper identifies the hotreload binary that instrumented the
 	// build (its cache marker): patches must come from the same one.
-	Wrapper  string              `json:"wrapper"`
+	Wrapper string `json:"wrapper"`
+	// Race is a -race build (its rewrite loads redirects atomically).
+	Race     bool                `json:"race,omitempty"`
 	Packages map[string]*Package `json:"packages"`
 }
 
@@ -218,7 +221,7 @@ func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &Kit{Format: Format, Dir: kitDir, Wrapper: opts.WrapperID, Packages: map[string]*Package{}}
+	k := &Kit{Format: Format, Dir: kitDir, Wrapper: opts.WrapperID, Race: raceFlag(opts.Flags), Packages: map[string]*Package{}}
 	k.GoVersion, k.GOROOT, k.ToolDir, err = goEnv(opts.ctx(), opts.Dir, opts.Env)
 	if err != nil {
 		return nil, err
@@ -600,7 +603,22 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 		}
 		p.Archive = name
 	}
-	return nil
+	_, err = k.RecordRewrites()
+	return err
+}
+
+// raceFlag reports whether go build flags ask for -race.
+func raceFlag(flags []string) bool {
+	race := false
+	for _, f := range flags {
+		switch f {
+		case "-race", "--race", "-race=true", "--race=true":
+			race = true
+		case "-race=false", "--race=false":
+			race = false
+		}
+	}
+	return race
 }
 
 // snapshotOverlay returns opts.Flags without their -overlay, and the

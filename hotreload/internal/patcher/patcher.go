@@ -308,20 +308,22 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 	}
 	bfset := token.NewFileSet()
 	var baseFiles []*ast.File
-	var rwFiles []rewriter.File
 	for _, name := range p.Files {
 		f, err := parser.ParseFile(bfset, filepath.Join(p.Dir, name), base[name], parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
 			return nil, fmt.Errorf("kit snapshot of %s does not parse: %v", p.ImportPath, err)
 		}
 		baseFiles = append(baseFiles, f)
-		rwFiles = append(rwFiles, rewriter.File{Name: name, Src: base[name]})
 	}
-	rw, err := rewriter.Rewrite(rewriter.Config{ImportPath: p.ImportPath, GoVersion: p.Lang}, rwFiles)
-	if err != nil {
-		return nil, err
+	if !p.Cgo { // a cgo package is refused below
+		// The names the base's rewrite generated, as the kit recorded
+		// them when the base was built.
+		man, err := b.Kit.Manifest(p.ImportPath)
+		if err != nil {
+			return nil, err
+		}
+		u.man = *man
 	}
-	u.man = rw.Manifest
 	u.index()
 	u.refusal = b.refusal
 	u.ch = diff(declsOf(bfset, baseFiles), declsOf(fset, u.files), b.refusal)
@@ -345,6 +347,10 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 				return u, nil
 			}
 		}
+	}
+	if p.Cgo { // and the new version no longer imports "C"
+		u.ch.refusals = append(u.ch.refusals, b.refusal(fset.Position(u.files[0].Package), "package "+p.Name, "the running program compiled the package with cgo, which patches do not support yet; restart to apply"))
+		return u, nil
 	}
 	if len(u.ch.consts) > 0 {
 		u.ch.refusals = append(u.ch.refusals, b.constRefusals(p, u, bfset, baseFiles)...)

@@ -13,8 +13,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +24,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gohot/rules_go_hot/hotreload/internal/instrument"
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
@@ -35,18 +38,9 @@ const Marker = "gohot"
 // go command hashes no environment variable, so it does not affect caching.
 const ProgressEnv = "GOHOT_PROGRESS"
 
-// NoEscapeEnv, set to 1, makes every package pass arguments to redirects
-// without making them escape (rewriter Config.NoEscape), not only the
-// runtime's. Faster, but a replacement must then not retain pointer
-// arguments that the original did not. It is part of the version marker,
-// so the build cache keeps the two kinds of objects apart.
-const NoEscapeEnv = "GOHOT_NOESCAPE"
-
 // SDKEnv names the front end running the wrapper: "bazel" when it is the
 // compiler of rules_go_hot's hot Go SDK (set by its compile script).
 const SDKEnv = "GOHOT_SDK"
-
-func noEscapeAll() bool { return NoEscape || os.Getenv(NoEscapeEnv) == "1" }
 
 // IsToolInvocation reports whether args (os.Args[1:]) look like the go
 // command running a tool through us: an absolute path to compile, asm,
@@ -135,7 +129,7 @@ func versionFull(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gohot: %v\n", err)
 		return 2
 	}
-	if noEscapeAll() {
+	if instrument.NoEscapeAll() {
 		id += "-noescape"
 	}
 	f := strings.Fields(line)
@@ -255,22 +249,17 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 			f.Close()
 		}
 	}
-	if reason, ok := Excluded[c.pkg]; ok {
+	if reason, ok := instrument.Excluded[c.pkg]; ok {
 		_ = reason
 		return run(c.args, nil, stdout, stderr)
 	}
 
-	files := make([]rewriter.File, len(srcs))
-	for i, s := range srcs {
-		b, err := os.ReadFile(s)
-		if err != nil {
-			fmt.Fprintf(stderr, "gohot: %v\n", err)
-			return 2
-		}
-		files[i] = rewriter.File{Name: s, Src: b}
-	}
-	res, err := rewriter.Rewrite(rewriter.Config{ImportPath: c.pkg, Race: c.race, GoVersion: c.lang, NoEscape: c.runtime || isRuntimePackage(c.pkg) || noEscapeAll()}, files)
-	if err != nil {
+	res, err := instrument.Rewrite(instrument.Settings{LinkPath: c.pkg, Lang: c.lang, Race: c.race, Runtime: c.runtime}, srcs)
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		fmt.Fprintf(stderr, "gohot: %v\n", err)
+		return 2
+	} else if err != nil {
 		// Let the compiler report the syntax error in its usual form.
 		return run(c.args, nil, stdout, stderr)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gohot/rules_go_hot/hotreload/internal/instrument"
 	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
 
@@ -90,12 +91,12 @@ func TestIsToolInvocation(t *testing.T) {
 
 func TestRuntimePackages(t *testing.T) {
 	for _, p := range []string{"runtime", "internal/abi", "internal/runtime/maps", "internal/runtime/new/thing"} {
-		if !isRuntimePackage(p) {
+		if !instrument.IsRuntimePackage(p) {
 			t.Errorf("%s not treated as a runtime package", p)
 		}
 	}
 	for _, p := range []string{"strings", "runtime/debug", "internal/reflectlite"} {
-		if isRuntimePackage(p) {
+		if instrument.IsRuntimePackage(p) {
 			t.Errorf("%s treated as a runtime package", p)
 		}
 	}

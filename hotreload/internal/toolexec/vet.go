@@ -3,13 +3,15 @@ package toolexec
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/gohot/rules_go_hot/tools/rewriter"
+	"github.com/gohot/rules_go_hot/hotreload/internal/instrument"
 )
 
 // vet runs the vet tool on the instrumented sources of a package. Vet type
@@ -37,17 +39,14 @@ func vet(args []string, stdout, stderr io.Writer) int {
 	if json.Unmarshal(data, &cfg) != nil || json.Unmarshal(data, &fields) != nil || len(fields.GoFiles) == 0 {
 		return run(args, nil, stdout, stderr)
 	}
-	files := make([]rewriter.File, len(fields.GoFiles))
-	for i, s := range fields.GoFiles {
-		b, err := os.ReadFile(s)
-		if err != nil {
-			fmt.Fprintf(stderr, "gohot: %v\n", err)
-			return 2
-		}
-		files[i] = rewriter.File{Name: s, Src: b}
-	}
-	res, err := rewriter.Rewrite(rewriter.Config{ImportPath: fields.ImportPath, GoVersion: fields.GoVersion, NoEscape: isRuntimePackage(fields.ImportPath) || noEscapeAll()}, files)
-	if err != nil {
+	// vet checks what the compiler compiled: the same rewrite (vet's
+	// ImportPath is the package's -p).
+	res, err := instrument.Rewrite(instrument.Settings{LinkPath: fields.ImportPath, Lang: fields.GoVersion}, fields.GoFiles)
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		fmt.Fprintf(stderr, "gohot: %v\n", err)
+		return 2
+	} else if err != nil {
 		return run(args, nil, stdout, stderr) // vet reports the syntax error
 	}
 	st, err := stage(fields.GoFiles, res, func(file string) string { return file })

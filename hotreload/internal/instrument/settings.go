@@ -1,0 +1,46 @@
+package instrument
+
+import (
+	"os"
+
+	"github.com/gohot/rules_go_hot/tools/rewriter"
+)
+
+// Settings are how a package is compiled, as far as its rewrite depends on
+// it.
+type Settings struct {
+	// LinkPath is the path the package is compiled as (the compiler's -p:
+	// "main" for a command, Bazel's importmap for a remapped package).
+	// The rewriter derives generated names from it.
+	LinkPath string
+	// Lang is the package's language version (-lang), go1.N.
+	Lang string
+	// Race is a -race build: redirects are loaded atomically.
+	Race bool
+	// Runtime is the compiler's -+ (compiling the runtime itself).
+	Runtime bool
+}
+
+// Config is the rewriter's configuration for a package compiled so.
+func (s Settings) Config() rewriter.Config {
+	return rewriter.Config{
+		ImportPath: s.LinkPath,
+		Race:       s.Race,
+		GoVersion:  s.Lang,
+		NoEscape:   s.Runtime || IsRuntimePackage(s.LinkPath) || NoEscapeAll(),
+	}
+}
+
+// Rewrite reads the package's files (names as given: they name the
+// rewritten files too) and rewrites them with the package's settings.
+func Rewrite(s Settings, names []string) (*rewriter.Result, error) {
+	files := make([]rewriter.File, len(names))
+	for i, name := range names {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		files[i] = rewriter.File{Name: name, Src: src}
+	}
+	return rewriter.Rewrite(s.Config(), files)
+}
