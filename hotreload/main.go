@@ -7,8 +7,11 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"os"
 
+	"github.com/gohot/rules_go_hot/hotreload/internal/gocmd"
 	"github.com/gohot/rules_go_hot/hotreload/internal/toolexec"
 )
 
@@ -21,4 +24,16 @@ func realMain() int {
 		return toolexec.Run(os.Args[1:], os.Stdout, os.Stderr)
 	}
 	return runCLI(os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// executable is the path the go command is to run hotreload by, as its
+// -toolexec program (see gocmd.Self); ok is false if there is none, which
+// it has reported.
+func executable(stderr io.Writer) (path string, ok bool) {
+	path, err := gocmd.Self()
+	if err != nil {
+		fmt.Fprintf(stderr, "hotreload: cannot find own executable: %v\n", err)
+		return "", false
+	}
+	return path, true
 }

@@ -1,0 +1,19 @@
+package main
+
+import (
+	"io"
+
+	"github.com/gohot/rules_go_hot/hotreload/internal/gocmd"
+)
+
+// goVerb is `hotreload go`: any go command, on the instrumented program.
+func goVerb(args []string, stdout, stderr io.Writer) int {
+	if len(args) < 1 {
+		return misuse(stderr, "go")
+	}
+	self, ok := executable(stderr)
+	if !ok {
+		return 1
+	}
+	return gocmd.Run(gocmd.Command(self, args[0], args[1:], false), stderr, false)
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/gohot/rules_go_hot/hotreload/internal/bazelkit"
+)
+
+// kitVerb is `hotreload kit`: it writes a go_hot_binary's patch kit as one
+// self-contained directory (go_hot_binary's `patch_kit` output group runs
+// it), which CI archives to build patches for that binary later.
+func kitVerb(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("kit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	desc := fs.String("bazel-kit", "", "the go_hot_binary's kit description (kit.exec.json)")
+	root := fs.String("bazel-root", ".", "the directory its paths are relative to (Bazel's execution root)")
+	out := fs.String("o", "", "the directory to write the kit to")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *desc == "" || *out == "" || fs.NArg() != 0 {
+		return misuse(stderr, "kit")
+	}
+	k, _, err := bazelkit.Load(bazelkit.Options{Kit: *desc, Runfiles: *root, Dir: *out})
+	if err != nil {
+		fmt.Fprintf(stderr, "hotreload kit: %v\n", err)
+		return 1
+	}
+	n, err := writeRewritten(k)
+	if err != nil {
+		fmt.Fprintf(stderr, "hotreload kit: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "hotreload kit: %s: %d packages (%d of the workspace, rewritten sources in rewritten/), binary %s\n", *out, len(k.Packages), n, k.BuildID)
+	return 0
+}

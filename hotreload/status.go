@@ -1,0 +1,30 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
+)
+
+// statusVerb is `hotreload status`: a running program's generations and
+// the functions each switched.
+func statusVerb(args []string, stdout, stderr io.Writer) int {
+	return control("status", args, stdout, stderr, statusRequest, printStatus)
+}
+
+func statusRequest([]string, io.Writer) (protocol.Request, bool) {
+	return protocol.Request{Op: protocol.OpStatus}, true
+}
+
+func printStatus(w io.Writer, r *protocol.Response) {
+	fmt.Fprintf(w, "pid %d, build %s, generation %d\n", r.PID, r.BuildID, r.Gen)
+	for _, g := range r.Generations {
+		what := "apply " + g.PatchID
+		if g.Kind == protocol.KindRevert && g.To != nil {
+			what = fmt.Sprintf("revert to gen %d", *g.To)
+		}
+		fmt.Fprintf(w, "  gen %d  %s  %s  %s\n", g.Gen, g.Time, what, strings.Join(g.Functions, ", "))
+	}
+}
