@@ -20,8 +20,8 @@ import (
 
 // The symbols a patch plugin's package main exports.
 const (
-	symSlots = "GoHotPatchSlots" // []any: slot pointer, new value, slot pointer, ...
-	symNames = "GoHotPatchNames" // []string: one display name per pair
+	symSlots = protocol.PatchSlotsSymbol // []any: slot pointer, new value, slot pointer, ...
+	symNames = protocol.PatchNamesSymbol // []string: one display name per pair
 )
 
 type generation struct {

@@ -20,7 +20,7 @@ import (
 // loaded only once).
 func (b *Builder) compileAndLink(dir, id, lang string, files []string, res *Result) error {
 	k := b.Kit
-	pkgPath := "gohotpatch/" + id
+	pkgPath := protocol.PatchPackagePrefix + id
 	cfg := filepath.Join(dir, "importcfg")
 	// The compiler reads export data (a build system may keep it apart
 	// from the archive: rules_go's .x files); the linker reads archives.

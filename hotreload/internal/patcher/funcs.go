@@ -1,0 +1,121 @@
+package patcher
+
+import (
+	"go/ast"
+	"go/types"
+	"strings"
+
+	"github.com/gohot/rules_go_hot/tools/rewriter"
+)
+
+// translateDecl writes the patch's version of one changed or added
+// declaration, and for a changed function the slot pair that redirects it.
+func (b *Builder) translateDecl(t *translator, d *decl, u *unit) (string, *pair) {
+	t.walk(d.node)
+	pos := u.fset.Position(d.node.Pos())
+	switch n := d.node.(type) {
+	case *ast.FuncDecl:
+		if u.added[u.info.Defs[n.Name]] || (n.Recv != nil && isAddedRecv(u, n)) {
+			// Lives in the patch as it is.
+			return patchDecl(pos, "", t.text(n)), nil
+		}
+		return b.translateChanged(t, n, u)
+	case *ast.TypeSpec:
+		return patchDecl(pos, "type", t.text(n)), nil
+	case *ast.ValueSpec:
+		if c, ok := u.info.Defs[d.ident].(*types.Const); ok {
+			// One constant of its block: spelled with its type and value,
+			// since the block's implicit repetition (iota) stays behind.
+			return patchDecl(pos, "const", c.Name()+" = "+t.constExpr(d.ident, c)), nil
+		}
+		return patchDecl(pos, "var", t.text(n)), nil
+	}
+	return "", nil
+}
+
+func isAddedRecv(u *unit, fd *ast.FuncDecl) bool {
+	obj := u.pkg.Scope().Lookup(rewriter.ReceiverBase(fd.Recv.List[0].Type))
+	return obj != nil && u.added[obj]
+}
+
+// translateChanged turns a changed function or method into a function of
+// the patch (the receiver becomes the first parameter) and its slot pair.
+func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (string, *pair) {
+	display := fd.Name.Name
+	if fd.Recv != nil {
+		display = rewriter.ReceiverBase(fd.Recv.List[0].Type) + "." + fd.Name.Name
+	}
+	name := u.path + "." + display
+	rf, ok := u.funcs[display]
+	if !ok || rf.Slot == "" {
+		reason := "it cannot be redirected"
+		for _, s := range u.man.Skipped {
+			if s.Name == display {
+				reason = s.Reason
+			}
+		}
+		t.refuse(fd, "the body changed, but "+reason+"; restart to apply")
+		return "", nil
+	}
+	if fd.Recv != nil && len(rewriter.ReceiverTypeParams(fd.Recv.List[0].Type)) > 0 {
+		t.refuse(fd, "methods of generic types cannot be patched yet; restart to apply")
+		return "", nil
+	}
+	local := "gohotFn_" + strings.ReplaceAll(display, ".", "_") + "_" + u.alias
+	fn := replacementFunc{Name: local}
+	fields := []*ast.Field{}
+	if fd.Recv != nil {
+		fields = append(fields, fd.Recv.List[0])
+	}
+	fields = append(fields, fd.Type.Params.List...)
+	for _, f := range fields {
+		p := param{Names: []string{"_"}, Type: t.text(f.Type)}
+		if len(f.Names) > 0 {
+			p.Names = nil
+			for _, n := range f.Names {
+				p.Names = append(p.Names, n.Name)
+			}
+		}
+		fn.Params = append(fn.Params, p)
+	}
+	if fd.Type.Results != nil {
+		fn.Results = t.text(fd.Type.Results)
+	}
+	if fd.Type.TypeParams != nil && len(fd.Type.TypeParams.List) > 0 {
+		fn.TypeParams = t.text(fd.Type.TypeParams)
+	}
+	fn.Body = t.text(fd.Body)
+	out := patchDecl(u.fset.Position(fd.Body.Lbrace), "func", execute(replacementTemplate, fn))
+
+	ref := slotRef{pkg: u.path, slot: rf.Slot, main: u.isMain}
+	p := &pair{name: name, value: local}
+	if u.isMain {
+		// Package main cannot be imported: the slot is pulled by symbol
+		// name, declared with its type spelled in this file.
+		ref.typ = u.info.Defs[fd.Name].Type()
+		typ, ok := t.typeExpr(ref.typ)
+		if !ok {
+			t.refuse(fd, "its signature names package main's types, which a patch cannot name: move them to another package to patch this function, or restart to apply")
+			return "", nil
+		}
+		slot := "gohotMainSlot_" + rf.Slot
+		t.decls = append(t.decls, linkDecl{Local: slot, Symbol: "main." + rf.Slot, Type: typ})
+		p.slot, p.local = "&"+slot, true
+	} else {
+		p.slot = "&" + u.alias + "." + rf.Slot
+		p.imports = map[string]string{u.path: u.alias}
+	}
+	b.pending[name] = ref
+	if !rf.Generic {
+		return out, p
+	}
+	insts := b.instantiations(u, fd)
+	if len(insts) == 0 {
+		return out + execute(noInstanceTemplate, display), nil
+	}
+	p.value = execute(instancesTemplate, struct {
+		Func      string
+		Instances []string
+	}{local, insts})
+	return out, p
+}
