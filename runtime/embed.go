@@ -1,7 +1,8 @@
-// Package hotruntime carries the sources of the reload agent, which the
+// Package runtime carries the sources of the reload agent, which the
 // hotreload tool injects into every program it builds: the program's module
-// needs no dependency on this one.
-package hotruntime
+// needs no dependency on this one. Its importers name it hotruntime (it is
+// not the standard library's runtime).
+package runtime
 
 import "embed"
 

@@ -124,6 +124,17 @@ func checkCompiled(imp types.Importer, importPath string, man *rewriter.Manifest
 	return nil
 }
 
+// Rewritten lists the packages whose rewrite the kit records.
+func (k *Kit) Rewritten() []string {
+	var out []string
+	for _, p := range k.sortedPackages() {
+		if _, err := os.Stat(filepath.Join(k.RewriteDir(p.ImportPath), ManifestFile)); err == nil {
+			out = append(out, p.ImportPath)
+		}
+	}
+	return out
+}
+
 // Manifest returns the recorded rewrite manifest of a main-module package.
 func (k *Kit) Manifest(importPath string) (*rewriter.Manifest, error) {
 	b, err := os.ReadFile(filepath.Join(k.RewriteDir(importPath), ManifestFile))
