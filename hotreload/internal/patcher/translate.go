@@ -457,12 +457,7 @@ func (t *translator) fieldPath(n ast.Node, xt types.Type, addressable bool, path
 			t.refuse(n, fmt.Sprintf("reaches unexported field %s of an unnamed struct type, which has no accessor; restart to apply", f.Name()))
 			return "", "", nil, false
 		}
-		var acc string
-		for _, fl := range t.u.types[named.Obj().Name()].Fields {
-			if fl.Name == f.Name() {
-				acc = fl.Accessor
-			}
-		}
+		acc := t.accessor(named, f.Name())
 		if acc == "" {
 			t.refuse(n, fmt.Sprintf("reaches field %s of %s, which has no accessor in the running program; restart to apply", f.Name(), named.Obj().Name()))
 			return "", "", nil, false
