@@ -8,11 +8,8 @@ import (
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
 
-// applyVerb is `hotreload apply`: have a running program apply a patch.
-func applyVerb(args []string, stdout, stderr io.Writer) int {
-	return control("apply", args, stdout, stderr, applyRequest, printApplied)
-}
-
+// applyRequest and printApplied are `hotreload apply`: have a running
+// program apply a patch.
 func applyRequest(args []string, stderr io.Writer) (protocol.Request, bool) {
 	if len(args) != 1 {
 		misuse(stderr, "apply")

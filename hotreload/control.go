@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,16 +10,22 @@ import (
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
 
-// control runs a control verb (status, apply, revert): a client of a
-// running program's reload agent. It parses the flags they share, reaches
-// the agent, asks it what request makes of the arguments left (ok is false
-// on a misuse, which request has reported), and prints the answer: as
-// JSON with --json, else as report words it.
-func control(verb string, args []string, stdout, stderr io.Writer,
-	request func(args []string, stderr io.Writer) (req protocol.Request, ok bool),
-	report func(stdout io.Writer, r *protocol.Response)) int {
-	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// A controlVerb is status, apply or revert: a client of a running
+// program's reload agent.
+type controlVerb struct {
+	name string
+	// request is what to ask the agent, made of the arguments left after
+	// the flags; ok is false on a misuse, which it has reported.
+	request func(args []string, stderr io.Writer) (req protocol.Request, ok bool)
+	// report words a successful answer (without --json).
+	report func(stdout io.Writer, r *protocol.Response)
+}
+
+// run parses the flags the control verbs share, reaches the agent, sends
+// it the verb's request and prints the answer.
+func (v controlVerb) run(args []string, stdout, stderr io.Writer) int {
+	verb := v.name
+	fs := newFlagSet(verb, stderr)
 	pid := fs.Int("pid", 0, "the hot program's process id")
 	socket := fs.String("socket", "", "the agent's socket (default: found by --pid, or the only running hot program)")
 	asJSON := fs.Bool("json", false, "print the agent's answer as JSON")
@@ -38,7 +43,7 @@ func control(verb string, args []string, stdout, stderr io.Writer,
 		return 1
 	}
 	defer c.Close()
-	req, ok := request(fs.Args(), stderr)
+	req, ok := v.request(fs.Args(), stderr)
 	if !ok {
 		return 2
 	}
@@ -54,7 +59,7 @@ func control(verb string, args []string, stdout, stderr io.Writer,
 	case !resp.OK:
 		fmt.Fprintf(stderr, "hotreload %s: refused (%s): %s\n", verb, resp.Code, resp.Error)
 	default:
-		report(stdout, resp)
+		v.report(stdout, resp)
 	}
 	if !resp.OK {
 		return 1

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -11,8 +10,7 @@ import (
 // goflagsVerb is `hotreload goflags`: the flags (for GOFLAGS) that make a
 // plain go command build instrumented.
 func goflagsVerb(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("goflags", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("goflags", stderr)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

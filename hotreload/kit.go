@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -12,18 +11,14 @@ import (
 // self-contained directory (go_hot_binary's `patch_kit` output group runs
 // it), which CI archives to build patches for that binary later.
 func kitVerb(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("kit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	desc := fs.String("bazel-kit", "", "the go_hot_binary's kit description (kit.exec.json)")
-	root := fs.String("bazel-root", ".", "the directory its paths are relative to (Bazel's execution root)")
-	out := fs.String("o", "", "the directory to write the kit to")
+	fs := newBazelKitFlags("kit", stderr, "the go_hot_binary's kit description (kit.exec.json)", "the directory to write the kit to")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *desc == "" || *out == "" || fs.NArg() != 0 {
+	if *fs.desc == "" || *fs.out == "" || fs.NArg() != 0 {
 		return misuse(stderr, "kit")
 	}
-	k, _, err := bazelkit.Load(bazelkit.Options{Kit: *desc, Runfiles: *root, Dir: *out})
+	k, _, err := bazelkit.Load(bazelkit.Options{Kit: *fs.desc, Runfiles: *fs.root, Dir: *fs.out})
 	if err != nil {
 		fmt.Fprintf(stderr, "hotreload kit: %v\n", err)
 		return 1
@@ -33,6 +28,6 @@ func kitVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hotreload kit: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "hotreload kit: %s: %d packages (%d of the workspace, rewritten sources in rewritten/), binary %s\n", *out, len(k.Packages), n, k.BuildID)
+	fmt.Fprintf(stdout, "hotreload kit: %s: %d packages (%d of the workspace, rewritten sources in rewritten/), binary %s\n", *fs.out, len(k.Packages), n, k.BuildID)
 	return 0
 }

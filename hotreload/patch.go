@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,16 +18,12 @@ import (
 // kit describes from a newer build's sources (go_hot_patch runs it), or
 // says why it cannot.
 func patchVerb(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("patch", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newBazelKitFlags("patch", stderr, "this build: the go_hot_binary's kit description (kit.exec.json)", "the patch to write (its manifest goes to <o>.json)")
 	baseDir := fs.String("kit", "", "the base: the patch kit of the running binary (a directory holding kit.json)")
-	desc := fs.String("bazel-kit", "", "this build: the go_hot_binary's kit description (kit.exec.json)")
-	root := fs.String("bazel-root", ".", "the directory its paths are relative to (Bazel's execution root)")
-	out := fs.String("o", "", "the patch to write (its manifest goes to <o>.json)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *baseDir == "" || *desc == "" || *out == "" || fs.NArg() != 0 {
+	if *baseDir == "" || *fs.desc == "" || *fs.out == "" || fs.NArg() != 0 {
 		return misuse(stderr, "patch")
 	}
 	fail := func(err error) int {
@@ -44,18 +39,18 @@ func patchVerb(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	defer os.RemoveAll(work)
-	absRoot, err := filepath.Abs(*root)
+	absRoot, err := filepath.Abs(*fs.root)
 	if err != nil {
 		return fail(err)
 	}
-	cur, _, err := bazelkit.Load(bazelkit.Options{Kit: *desc, Runfiles: *root, Workspace: absRoot, Dir: filepath.Join(work, "kit")})
+	cur, _, err := bazelkit.Load(bazelkit.Options{Kit: *fs.desc, Runfiles: *fs.root, Workspace: absRoot, Dir: filepath.Join(work, "kit")})
 	if err != nil {
 		return fail(fmt.Errorf("this build's kit: %v", err))
 	}
 	if err := os.MkdirAll(filepath.Join(work, "patches"), 0o755); err != nil {
 		return fail(err)
 	}
-	res, err := basepatch.Build(base, cur, filepath.Join(work, "patches"), *out)
+	res, err := basepatch.Build(base, cur, filepath.Join(work, "patches"), *fs.out)
 	if err != nil {
 		var ce *patcher.CompileError
 		if errors.As(err, &ce) {
@@ -63,7 +58,7 @@ func patchVerb(args []string, stdout, stderr io.Writer) int {
 		}
 		return fail(err)
 	}
-	fmt.Fprintf(stdout, "hotreload patch: %s: %d function(s) for binary %s:\n", *out, len(res.Functions), base.BuildID)
+	fmt.Fprintf(stdout, "hotreload patch: %s: %d function(s) for binary %s:\n", *fs.out, len(res.Functions), base.BuildID)
 	for _, f := range res.Functions {
 		fmt.Fprintf(stdout, "    %s\n", f)
 	}

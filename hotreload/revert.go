@@ -8,12 +8,9 @@ import (
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
 
-// revertVerb is `hotreload revert`: have a running program go back to a
-// generation (by default the one before its current one).
-func revertVerb(args []string, stdout, stderr io.Writer) int {
-	return control("revert", args, stdout, stderr, revertRequest, printReverted)
-}
-
+// revertRequest and printReverted are `hotreload revert`: have a running
+// program go back to a generation (by default the one before its current
+// one).
 func revertRequest(args []string, stderr io.Writer) (protocol.Request, bool) {
 	req := protocol.Request{Op: protocol.OpRevert}
 	if len(args) == 1 {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,8 +15,7 @@ import (
 // runVerb is `hotreload run`: build the program hot (or take the binary
 // a go_hot_binary built), run it, and patch it live on every save.
 func runVerb(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("run", stderr)
 	defaultFormat := os.Getenv("HOTRELOAD_EVENTS") // e.g. for `bazel run` of a go_hot_binary
 	if defaultFormat == "" {
 		defaultFormat = "human"

@@ -8,12 +8,8 @@ import (
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
 
-// statusVerb is `hotreload status`: a running program's generations and
-// the functions each switched.
-func statusVerb(args []string, stdout, stderr io.Writer) int {
-	return control("status", args, stdout, stderr, statusRequest, printStatus)
-}
-
+// statusRequest and printStatus are `hotreload status`: a running
+// program's generations and the functions each switched.
 func statusRequest([]string, io.Writer) (protocol.Request, bool) {
 	return protocol.Request{Op: protocol.OpStatus}, true
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -47,11 +48,11 @@ func verbs() []verb {
 			misuse: "--kit BASE_KIT_DIR --bazel-kit kit.exec.json [--bazel-root DIR] -o patch.so",
 			summary: "build a patch for the binary of a base kit from a newer build's\n" +
 				"sources, or say why it would not load (go_hot_patch runs it)."},
-		{name: "status", synopsis: "[--pid N | --socket S] [--json]", run: statusVerb,
+		{name: "status", synopsis: "[--pid N | --socket S] [--json]", run: controlVerb{"status", statusRequest, printStatus}.run,
 			summary: "list a running hot program's generations and patched functions."},
-		{name: "apply", synopsis: "[--pid N | --socket S] <patch.so>", run: applyVerb,
+		{name: "apply", synopsis: "[--pid N | --socket S] <patch.so>", run: controlVerb{"apply", applyRequest, printApplied}.run,
 			summary: "apply a patch (built by go_hot_patch or hotreload) to a running program."},
-		{name: "revert", synopsis: "[--pid N | --socket S] [GEN]", run: revertVerb,
+		{name: "revert", synopsis: "[--pid N | --socket S] [GEN]", run: controlVerb{"revert", revertRequest, printReverted}.run,
 			summary: "go back to generation GEN (default: the one before the current)."},
 		{name: "version", run: versionVerb,
 			summary: "print the version marker hot objects are cached under."},
@@ -97,6 +98,14 @@ func misuse(stderr io.Writer, name string) int {
 		}
 	}
 	return 2
+}
+
+// newFlagSet is the flag set of verb name: its errors and -h (the flag
+// package's "Usage of NAME:") go to stderr, and a verb exits 2 on them.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
 }
 
 // runCLI runs a subcommand and returns the exit code.
