@@ -23,11 +23,6 @@ func kitVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hotreload kit: %v\n", err)
 		return 1
 	}
-	n, err := writeRewritten(k)
-	if err != nil {
-		fmt.Fprintf(stderr, "hotreload kit: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "hotreload kit: %s: %d packages (%d of the workspace, rewritten sources in rewritten/), binary %s\n", *fs.out, len(k.Packages), n, k.BuildID)
+	fmt.Fprintf(stdout, "hotreload kit: %s: %d packages (%d of the workspace, rewritten sources in rewritten/), binary %s\n", *fs.out, len(k.Packages), len(k.Rewritten()), k.BuildID)
 	return 0
 }
