@@ -131,15 +131,10 @@ type Skip struct {
 	Reason string `json:"reason"`
 }
 
-// Rewrite instruments one package. It returns an error, naming file:line,
-// if a file does not parse; then nothing is returned half-way.
-func Rewrite(cfg Config, files []File) (*Result, error) {
-	if len(files) == 0 {
-		return nil, errors.New("rewriter: no files")
-	}
-	fset := token.NewFileSet()
-	p := &pkg{cfg: cfg, fset: fset}
-	var errs scanner.ErrorList
+// ParseFiles parses a package's files as the rewriter does (comments kept,
+// no object resolution). Syntax errors of every file are collected in errs
+// (then files is incomplete); err is any other failure.
+func ParseFiles(fset *token.FileSet, files []File) (asts []*ast.File, errs scanner.ErrorList, err error) {
 	for _, f := range files {
 		af, err := parser.ParseFile(fset, f.Name, f.Src, parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
@@ -148,13 +143,31 @@ func Rewrite(cfg Config, files []File) (*Result, error) {
 				errs = append(errs, el...)
 				continue
 			}
-			return nil, err
+			return nil, nil, err
 		}
-		p.files = append(p.files, &file{name: f.Name, src: f.Src, ast: af, tf: fset.File(af.Pos())})
+		asts = append(asts, af)
+	}
+	return asts, errs, nil
+}
+
+// Rewrite instruments one package. It returns an error, naming file:line,
+// if a file does not parse; then nothing is returned half-way.
+func Rewrite(cfg Config, files []File) (*Result, error) {
+	if len(files) == 0 {
+		return nil, errors.New("rewriter: no files")
+	}
+	fset := token.NewFileSet()
+	p := &pkg{cfg: cfg, fset: fset}
+	asts, errs, err := ParseFiles(fset, files)
+	if err != nil {
+		return nil, err
 	}
 	if len(errs) > 0 {
 		errs.Sort()
 		return nil, fmt.Errorf("rewriter: %w", errs.Err())
+	}
+	for i, f := range files {
+		p.files = append(p.files, &file{name: f.Name, src: f.Src, ast: asts[i], tf: fset.File(asts[i].Pos())})
 	}
 	p.prepare()
 	for _, f := range p.files {

@@ -2,7 +2,6 @@ package patcher
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"go/ast"
 	"go/build"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/hotreload/internal/reach"
+	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
 
 // loadChanged parses the current and base versions of a main-module
@@ -57,23 +57,20 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 
 	u := &unit{path: p.ImportPath, isMain: p.Name == "main", lang: goLang(p.Lang), fset: fset, srcs: map[*ast.File][]byte{}, names: map[*ast.File]string{}}
 	u.alias = fmt.Sprintf("gohotpkg%d", index)
-	var errs scanner.ErrorList
-	for _, name := range curFiles {
-		abs := filepath.Join(p.Dir, name)
-		f, err := parser.ParseFile(fset, abs, cur[name], parser.ParseComments|parser.SkipObjectResolution)
-		if err != nil {
-			var el scanner.ErrorList
-			if errors.As(err, &el) {
-				errs = append(errs, el...)
-				continue
-			}
-			return nil, err
-		}
-		u.files = append(u.files, f)
-		u.srcs[f], u.names[f] = cur[name], abs
+	files := make([]rewriter.File, len(curFiles))
+	for i, name := range curFiles {
+		files[i] = rewriter.File{Name: filepath.Join(p.Dir, name), Src: cur[name]}
+	}
+	asts, errs, err := rewriter.ParseFiles(fset, files)
+	if err != nil {
+		return nil, err
 	}
 	if len(errs) > 0 {
 		return nil, b.scanErrors(errs)
+	}
+	for i, f := range asts {
+		u.files = append(u.files, f)
+		u.srcs[f], u.names[f] = files[i].Src, files[i].Name
 	}
 	bfset := token.NewFileSet()
 	var baseFiles []*ast.File
