@@ -16,6 +16,7 @@ rules_go_hot's so that ordinary targets keep rules_go's SDK (the first registere
 """
 
 load("@io_bazel_rules_go//go:deps.bzl", "go_wrap_sdk")
+load("//rules/private:names.bzl", "HOT_SDK_NAME", "HOT_SDK_TOOLS_NAME", "hot_sdk_tool")
 load("//rules/private:sdk.bzl", "go_hot_sdk_tools")
 
 _toolchain = tag_class(attrs = {
@@ -32,11 +33,11 @@ def _go_hot_impl(module_ctx):
                 root = tag.go_sdk_root
     if root == None:
         root = Label("@go_default_sdk//:ROOT")
-    go_hot_sdk_tools(name = "go_hot_sdk_tools", go_sdk_root = root)
+    go_hot_sdk_tools(name = HOT_SDK_TOOLS_NAME, go_sdk_root = root)
 
     # register_toolchains() is not allowed in an extension: MODULE.bazel registers
     # @go_hot_sdk_toolchains//:all.
-    go_wrap_sdk(name = "go_hot_sdk", root_file = "@go_hot_sdk_tools//:goroot/ROOT", register_toolchains = False)
+    go_wrap_sdk(name = HOT_SDK_NAME, root_file = hot_sdk_tool("goroot/ROOT"), register_toolchains = False)
 
 go_hot = module_extension(
     implementation = _go_hot_impl,

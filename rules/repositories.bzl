@@ -9,6 +9,7 @@ Bzlmod users use the `go_hot` module extension instead (rules/extensions.bzl).
 """
 
 load("@io_bazel_rules_go//go:deps.bzl", "go_wrap_sdk")
+load("//rules/private:names.bzl", "HOT_SDK_NAME", "HOT_SDK_TOOLS_NAME", "hot_sdk_tool")
 load("//rules/private:sdk.bzl", "go_hot_sdk_tools")
 
 def go_hot_register_toolchains(go_sdk_root = "@go_sdk//:ROOT"):
@@ -21,5 +22,5 @@ def go_hot_register_toolchains(go_sdk_root = "@go_sdk//:ROOT"):
     Args:
       go_sdk_root: the ROOT file of the Go SDK repository to wrap.
     """
-    go_hot_sdk_tools(name = "go_hot_sdk_tools", go_sdk_root = go_sdk_root)
-    go_wrap_sdk(name = "go_hot_sdk", root_file = "@go_hot_sdk_tools//:goroot/ROOT")
+    go_hot_sdk_tools(name = HOT_SDK_TOOLS_NAME, go_sdk_root = go_sdk_root)
+    go_wrap_sdk(name = HOT_SDK_NAME, root_file = hot_sdk_tool("goroot/ROOT"))

@@ -20,8 +20,11 @@ load("@io_bazel_rules_go//go:def.bzl", "GoArchive", "go_binary")
 # here (root_file, libs) are the documented ones. @io_bazel_rules_go//:stdlib is a public target.
 # buildifier: disable=bzl-visibility
 load("@io_bazel_rules_go//go/private:providers.bzl", "GoStdLib")
+load(":names.bzl", "HOT_SDK_NAME", "KIT_FORMAT", "hot_sdk_tool")
 
-HOT_SDK_NAME = "go_hot_sdk"
+# The source go_hot_binary adds to the user's package main: it links the reload agent in. The kit
+# description marks it ("injected"): it is no source of the user's.
+_AGENT_IMPORT = Label("//rules/private:_inject/zz_gohot_agent.go")
 
 _SDK_NAME = "@io_bazel_rules_go//go/toolchain:sdk_name"
 _LINKMODE = "@io_bazel_rules_go//go/config:linkmode"
@@ -83,6 +86,8 @@ def _describe(ctx, path, exe, main, packages, std, snapshot_of):
             entry = {"path": path(f), "source": f.is_source}
             if f in snapshot_of:
                 entry["snapshot"] = path(snapshot_of[f])
+            if f.owner == _AGENT_IMPORT:
+                entry["injected"] = True
             srcs.append(entry)
         pkgs.append({
             "importpath": d.importpath,
@@ -95,7 +100,7 @@ def _describe(ctx, path, exe, main, packages, std, snapshot_of):
             "main": d.importmap == main.importmap,
         })
     return json.encode({
-        "format": 1,
+        "format": KIT_FORMAT,
         "label": str(ctx.label),
         "workspace": ctx.workspace_name,
         "binary": path(exe),
@@ -205,12 +210,12 @@ _go_hot_binary = rule(
             providers = [GoStdLib],
         ),
         "_hotreload": attr.label(
-            default = "@go_hot_sdk_tools//:hotreload",
+            default = hot_sdk_tool("hotreload"),
             allow_single_file = True,
             executable = True,
             cfg = "target",
         ),
-        "_sdk_json": attr.label(default = "@go_hot_sdk_tools//:sdk.json", allow_single_file = True),
+        "_sdk_json": attr.label(default = hot_sdk_tool("sdk.json"), allow_single_file = True),
         "_allowlist_function_transition": attr.label(
             default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
         ),
@@ -246,7 +251,7 @@ def go_hot_binary(name, visibility = None, tags = None, testonly = None, **kwarg
     gc_linkopts = kwargs.pop("gc_linkopts", [])
     go_binary(
         name = hidden,
-        srcs = srcs + [Label("//rules/private:_inject/zz_gohot_agent.go")],
+        srcs = srcs + [_AGENT_IMPORT],
         deps = deps + [Label("//runtime/agent")],
         # External linking, as plugins are linked: the hot SDK leaves out the dynamic imports
         # cgo records for internal linking (they differ between a program and a plugin build).
@@ -261,7 +266,7 @@ def go_hot_binary(name, visibility = None, tags = None, testonly = None, **kwarg
     kit = name + ".hotkit"
     go_binary(
         name = kit,
-        srcs = srcs + [Label("//rules/private:_inject/zz_gohot_agent.go")],
+        srcs = srcs + [_AGENT_IMPORT],
         deps = deps + [Label("//runtime/agent")],
         linkmode = "plugin",
         gc_linkopts = gc_linkopts,

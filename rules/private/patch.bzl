@@ -16,6 +16,7 @@ flags, an edited generated or external package).
 """
 
 load(":binary.bzl", "GoHotBinaryInfo")
+load(":names.bzl", "hot_sdk_tool")
 
 def _go_hot_patch_impl(ctx):
     info = ctx.attr.binary[GoHotBinaryInfo]
@@ -62,7 +63,7 @@ go_hot_patch = rule(
             doc = "The patch kit of the running binary: files holding one kit.json and what it names.",
         ),
         "_hotreload": attr.label(
-            default = "@go_hot_sdk_tools//:hotreload",
+            default = hot_sdk_tool("hotreload"),
             allow_single_file = True,
             executable = True,
             cfg = "exec",
