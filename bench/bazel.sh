@@ -27,11 +27,9 @@ res=$OUT/bazel.txt
 bash tools/bazel/setup.sh --link . >/dev/null
 # shellcheck disable=SC1091
 . "${RULES_GO_HOT_BAZEL_ROOT:-$HOME/.cache/rules_go_hot/bazel}/env.sh"
-mkdir -p "$RULES_GO_HOT_BAZEL_ROOT/hotreload"
-tmp=$RULES_GO_HOT_BAZEL_ROOT/hotreload/build-$$
-go build -trimpath -o "$tmp" ./hotreload
-export RULES_GO_HOT_HOTRELOAD=$RULES_GO_HOT_BAZEL_ROOT/hotreload/hotreload-$(sha256sum "$tmp" | cut -c1-12)
-mv "$tmp" "$RULES_GO_HOT_HOTRELOAD"
+# shellcheck source=scripts/lib/hotreload.sh
+. scripts/lib/hotreload.sh
+hotreload_for_bazel
 
 store=examples/visits/store/store.go
 cp "$store" "$OUT/.store.go.orig"

@@ -45,12 +45,9 @@ if [[ ${KEEP:-0} != 1 ]]; then trap 'chmod -R u+w "$scratch" 2>/dev/null; rm -rf
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-if [[ -z ${HOTRELOAD:-} ]]; then
-	HOTRELOAD=$TOOLS/hotreload
-	log "building hotreload from $root into $HOTRELOAD"
-	mkdir -p "$TOOLS"
-	(cd "$root" && go build -o "$HOTRELOAD" ./hotreload)
-fi
+# shellcheck source=scripts/lib/hotreload.sh
+. "$root/scripts/lib/hotreload.sh"
+hotreload_use "$TOOLS/hotreload"
 
 # timed NAME CMD...: runs CMD in $prog, appends "NAME wall user sys" (seconds)
 # to $scratch/times, its output to $scratch/NAME.log.

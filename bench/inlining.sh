@@ -18,11 +18,9 @@ set -euo pipefail
 bench=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$bench/.." && pwd)
 TOOLS=${TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/rules_go_hot/bench-tools}
-if [[ -z ${HOTRELOAD:-} ]]; then
-	HOTRELOAD=$TOOLS/hotreload
-	mkdir -p "$TOOLS"
-	(cd "$root" && go build -o "$HOTRELOAD" ./hotreload)
-fi
+# shellcheck source=scripts/lib/hotreload.sh
+. "$root/scripts/lib/hotreload.sh"
+hotreload_use "$TOOLS/hotreload"
 pkgs=("$@")
 if [[ ${#pkgs[@]} -eq 0 ]]; then
 	pkgs=(strconv sort strings bytes encoding/json regexp math/big unicode/utf8 slices container/heap fmt time)

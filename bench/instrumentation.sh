@@ -142,12 +142,9 @@ WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/gohot-bench-XXXXXX")}
 mkdir -p "$WORK"
 ensure_benchstat
 
-if [[ -z ${HOTRELOAD:-} ]]; then
-	HOTRELOAD=$TOOLS/hotreload
-	log "building hotreload from $root into $HOTRELOAD"
-	mkdir -p "$TOOLS"
-	(cd "$root" && go build -o "$HOTRELOAD" ./hotreload)
-fi
+# shellcheck source=scripts/lib/hotreload.sh
+. "$root/scripts/lib/hotreload.sh"
+hotreload_use "$TOOLS/hotreload"
 
 # The packages to run.
 sel=()

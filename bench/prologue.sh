@@ -86,12 +86,9 @@ OUT=$(cd "$OUT" && pwd)
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/gohot-prologue-XXXXXX")}
 mkdir -p "$WORK"
 ensure_benchstat
-if [[ -z ${HOTRELOAD:-} ]]; then
-	HOTRELOAD=$TOOLS/hotreload
-	log "building hotreload from $root into $HOTRELOAD"
-	mkdir -p "$TOOLS"
-	(cd "$root" && go build -o "$HOTRELOAD" ./hotreload)
-fi
+# shellcheck source=scripts/lib/hotreload.sh
+. "$root/scripts/lib/hotreload.sh"
+hotreload_use "$TOOLS/hotreload"
 
 {
 	echo "date:       $(date -u +%Y-%m-%dT%H:%M:%SZ)"

@@ -28,12 +28,9 @@ OUT=$(cd "$OUT" && pwd)
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-if [[ -z ${HOTRELOAD:-} ]]; then
-	HOTRELOAD=$TOOLS/hotreload
-	log "building hotreload from $root into $HOTRELOAD"
-	mkdir -p "$TOOLS"
-	(cd "$root" && go build -o "$HOTRELOAD" ./hotreload)
-fi
+# shellcheck source=scripts/lib/hotreload.sh
+. "$root/scripts/lib/hotreload.sh"
+hotreload_use "$TOOLS/hotreload"
 export HOTRELOAD
 
 wait_quiet() {

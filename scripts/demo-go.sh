@@ -27,9 +27,10 @@ fi
 command -v go >/dev/null || { echo "[demo] Go 1.26 is required (https://go.dev/dl/)" >&2; exit 1; }
 
 bin=$root/.cache/bin
-mkdir -p "$bin"
 echo "[demo] building the hotreload tool"
-go build -o "$bin/hotreload" ./hotreload
+# shellcheck source=scripts/lib/hotreload.sh
+. scripts/lib/hotreload.sh
+hotreload_build "$bin/hotreload"
 
 work=$(mktemp -d)
 log=$work/hotreload.log

@@ -35,12 +35,9 @@ bazel() { command bazel --output_user_root="$RULES_GO_HOT_BAZEL_ROOT/output_user
 # hotreload for the hot SDK, named by its content (the same one the tests
 # use: a warm cache is shared). Without RULES_GO_HOT_HOTRELOAD the hot SDK's
 # repository rule builds it itself, as it does for users.
-mkdir -p "$RULES_GO_HOT_BAZEL_ROOT/hotreload"
-tmp=$RULES_GO_HOT_BAZEL_ROOT/hotreload/build-$$
-go build -trimpath -o "$tmp" ./hotreload
-RULES_GO_HOT_HOTRELOAD=$RULES_GO_HOT_BAZEL_ROOT/hotreload/hotreload-$(sha256sum "$tmp" | cut -c1-12)
-mv "$tmp" "$RULES_GO_HOT_HOTRELOAD"
-export RULES_GO_HOT_HOTRELOAD
+# shellcheck source=scripts/lib/hotreload.sh
+. scripts/lib/hotreload.sh
+hotreload_for_bazel
 
 work=$(mktemp -d)
 log=$work/hotreload.log

@@ -22,7 +22,9 @@ work=${FIDELITY_WORK:-$(mktemp -d /tmp/fidelity.XXXXXX)}
 out=bench/results/$(date -u +%F)
 mkdir -p "$out"
 echo "[fidelity] scratch: $work"
-go build -o "$work/bin/hotreload" ./hotreload
+# shellcheck source=scripts/lib/hotreload.sh
+. scripts/lib/hotreload.sh
+hotreload_use "$work/bin/hotreload"
 # shellcheck disable=SC2086
-go run ./tools/fidelity/cmd/fidelity -hotreload "$work/bin/hotreload" -work "$work" \
+go run ./tools/fidelity/cmd/fidelity -hotreload "$HOTRELOAD" -work "$work" \
 	-md docs/FIDELITY-RESULTS.md -json "$out/fidelity.json" ${FIDELITY_ARGS:-} "$@"

@@ -118,12 +118,9 @@ log() { echo "stdtests: $*" >&2; }
 
 # The hotreload binary, built once.
 if [[ " $MODES " == *" hot "* ]]; then
-	if [ -z "${HOTRELOAD:-}" ]; then
-		HOTRELOAD=$OUT/hotreload
-		log "building $HOTRELOAD"
-		(cd "$here" && go build -o "$HOTRELOAD" ./hotreload) || exit 1
-	fi
-	HOTRELOAD=$(cd "$(dirname "$HOTRELOAD")" && pwd)/$(basename "$HOTRELOAD")
+	# shellcheck source=scripts/lib/hotreload.sh
+	. "$here/scripts/lib/hotreload.sh"
+	hotreload_use "$OUT/hotreload" || exit 1
 	log "using $HOTRELOAD (sha256 $(sha256sum "$HOTRELOAD" | cut -c1-16))"
 fi
 

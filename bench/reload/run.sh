@@ -55,13 +55,13 @@ command -v gcc >/dev/null || { echo "hot programs need cgo: install gcc" >&2; ex
 
 log "building the driver"
 (cd "$root" && go build -o "$WORK/driver" ./bench/reload/driver)
-if [[ -z ${HOTRELOAD:-} ]]; then
-	HOTRELOAD=$WORK/hotreload
-	log "building hotreload from $root into $HOTRELOAD"
-	(cd "$root" && go build -o "$HOTRELOAD" ./hotreload)
+# shellcheck source=scripts/lib/hotreload.sh
+. "$root/scripts/lib/hotreload.sh"
+if [[ -z ${HOTRELOAD:-} ]]; then # built here: from this commit
 	HOTRELOAD_COMMIT=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 	if ! git -C "$root" diff --quiet HEAD -- hotreload runtime tools 2>/dev/null; then HOTRELOAD_COMMIT="$HOTRELOAD_COMMIT+dirty"; fi
 fi
+hotreload_use "$WORK/hotreload"
 
 log "copying examples/visits and generating the big program into $WORK"
 rm -rf "$WORK/visits" "$WORK/bigapp"
