@@ -11,7 +11,6 @@
 package kit
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -25,8 +24,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/gohot/rules_go_hot/hotreload/internal/procgroup"
 )
 
 // Format is the version of kit.json (2: each main-module package's rewrite
@@ -145,52 +142,6 @@ func HotLang(lang string) string {
 	return lang
 }
 
-// listed is what `go list -json` says of a package.
-type listed struct {
-	ImportPath string
-	Name       string
-	Dir        string
-	Export     string
-	Standard   bool
-	GoFiles    []string
-	CgoFiles   []string
-	EmbedFiles []string
-	Module     *struct {
-		Path      string
-		Dir       string
-		Main      bool
-		GoVersion string
-	}
-	Error *struct{ Err string }
-}
-
-// GoList runs `go list -deps -json` with extra flags in dir and decodes
-// the packages.
-func goList(ctx context.Context, dir string, env []string, args ...string) ([]*listed, error) {
-	cmd := procgroup.Command(ctx, "go", append([]string{"list", "-deps", "-json"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("go list %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
-	}
-	var pkgs []*listed
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for dec.More() {
-		p := new(listed)
-		if err := dec.Decode(p); err != nil {
-			return nil, err
-		}
-		if p.Error != nil {
-			return nil, fmt.Errorf("package %s: %s", p.ImportPath, p.Error.Err)
-		}
-		pkgs = append(pkgs, p)
-	}
-	return pkgs, nil
-}
-
 // Options say how the base program is built.
 type Options struct {
 	Dir     string   // where to run the go command (in the main module)
@@ -275,11 +226,9 @@ func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
 }
 
 func goEnv(ctx context.Context, dir string, env []string) (version, goroot, toolDir string, err error) {
-	cmd := procgroup.Command(ctx, "go", "env", "GOVERSION", "GOROOT", "GOTOOLDIR")
-	cmd.Dir, cmd.Env = dir, env
-	out, err := cmd.Output()
+	out, err := GoOutput(ctx, dir, env, "env", "GOVERSION", "GOROOT", "GOTOOLDIR")
 	if err != nil {
-		return "", "", "", fmt.Errorf("go env: %v", err)
+		return "", "", "", err
 	}
 	f := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if len(f) != 3 {
@@ -537,7 +486,7 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 		return err
 	}
 	ov := filepath.Join(k.Dir, "overlay.json")
-	var pkgs []*listed
+	var pkgs []*Listed
 	for attempt := 1; ; attempt++ {
 		b, err := json.Marshal(struct{ Replace map[string]string }{replace})
 		if err != nil {
@@ -685,7 +634,7 @@ func (k *Kit) snapshotOverlay(opts Options) (flags []string, replace map[string]
 // addedFiles lists the files of main-module packages, as the go command
 // listed them, that the snapshot does not have and the flags' overlay does
 // not give.
-func (k *Kit) addedFiles(pkgs []*listed, given map[string]bool) []string {
+func (k *Kit) addedFiles(pkgs []*Listed, given map[string]bool) []string {
 	var added []string
 	for _, lp := range pkgs {
 		p, ok := k.Packages[lp.ImportPath]

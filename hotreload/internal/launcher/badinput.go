@@ -10,13 +10,14 @@ import (
 	"strings"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/inject"
+	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 )
 
 // checkToolchain refuses, up front and with what to do, what no hot build
 // can work with: a Go older than the one the injected reload agent is
 // written for, or no C compiler (Go plugins need cgo).
 func (r *run) checkToolchain() error {
-	out, err := r.goCmd("env", "GOVERSION", "CC")
+	out, err := kit.GoOutput(r.ctx, "", r.env, "env", "GOVERSION", "CC")
 	if err != nil {
 		return r.cannot(err)
 	}

@@ -1,0 +1,144 @@
+package launcher
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gohot/rules_go_hot/hotreload/internal/events"
+	"github.com/gohot/rules_go_hot/hotreload/internal/patcher"
+	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
+)
+
+// change builds and applies a patch for a batch of changed files. It
+// returns exited=true (with the code) if the program ended meanwhile.
+func (r *run) change(files []string) (code int, exited bool) {
+	start := time.Now()
+	r.lastChange = start
+	rel := make([]string, len(files))
+	for i, f := range files {
+		rel[i] = r.rel(f)
+	}
+	r.emit(events.Event{Event: events.Change, Files: rel})
+	if code, exited := r.awaitKit(); exited {
+		return code, true
+	}
+	if r.kitErr != nil {
+		r.emit(events.Event{Event: events.Error, Kind: "kit", Message: r.kitErr.Error()})
+		return 0, false
+	}
+	if r.embedRefusals() {
+		if r.opts.RestartOnRude {
+			return r.restart("an embedded file changed (--restart-on-rude)")
+		}
+		return 0, false
+	}
+	res, err := r.builder.Build()
+	if err != nil {
+		r.buildFailed(err)
+		return 0, false
+	}
+	if len(res.Refusals) > 0 {
+		for _, ref := range res.Refusals {
+			r.emit(events.Event{Event: events.Refused, File: ref.File, Line: ref.Line, Decl: ref.Decl, Reason: ref.Reason})
+		}
+		if r.opts.RestartOnRude {
+			return r.restart("an edit needs a restart (--restart-on-rude)")
+		}
+		return 0, false
+	}
+	if res.Unchanged {
+		r.emit(events.Event{Event: events.Unchanged, Files: rel})
+		return 0, false
+	}
+	r.apply(res, start)
+	return 0, false
+}
+
+// awaitKit waits for the patch kit, if it is still being recorded. The
+// wait can be long: a signal, or the program's exit, still ends the run
+// meanwhile (exited is true then, with the code).
+func (r *run) awaitKit() (code int, exited bool) {
+	select {
+	case <-r.kitReady:
+		return 0, false
+	default:
+	}
+	if r.opts.Progress != nil {
+		fmt.Fprintln(r.opts.Progress, "hotreload: waiting for the patch kit (the first -dynlink build of the standard library takes a minute)...")
+	}
+	select {
+	case <-r.kitReady:
+		return 0, false
+	case s := <-r.sigs:
+		code = r.interrupt(s, r.sigs)
+	case code = <-r.exited:
+	}
+	r.emit(events.Event{Event: events.Exit, Package: r.kit.MainPackage, Code: &code})
+	return code, true
+}
+
+// embedRefusals reports the embedded files that differ from the base's:
+// their contents are compiled into the program, and no patch can change
+// them. It returns true if there are any.
+func (r *run) embedRefusals() bool {
+	changes, err := r.kit.EmbedChanges()
+	if err != nil {
+		r.emit(events.Event{Event: events.Error, Kind: "build", Message: err.Error()})
+		return true
+	}
+	for _, c := range changes {
+		r.emit(events.Event{Event: events.Refused, File: r.rel(c.File), Decl: "//go:embed in " + c.Package,
+			Reason: "an embedded file changed: its contents are compiled into the program, a patch cannot replace them; restart to apply (hotreload run --restart-on-rude restarts by itself)"})
+	}
+	return len(changes) > 0
+}
+
+// buildFailed reports a patch that could not be built: the compiler's
+// errors, located, or why.
+func (r *run) buildFailed(err error) {
+	var ce *patcher.CompileError
+	if !errors.As(err, &ce) {
+		r.emit(events.Event{Event: events.Error, Kind: "build", Message: err.Error()})
+		return
+	}
+	var locs []events.Location
+	for _, p := range ce.Errors {
+		locs = append(locs, events.Location{File: p.File, Line: p.Line, Column: p.Column, Message: p.Message})
+	}
+	r.emit(events.Event{Event: events.Error, Kind: "compile", Errors: locs, Message: ce.Error()})
+}
+
+// apply has the program's agent apply a built patch, and reports it (or
+// why the agent did not take it). start is when the change was seen.
+func (r *run) apply(res *patcher.Result, start time.Time) {
+	build := res.Generate + res.Compile + res.Link
+	c, err := protocol.Dial(r.socket)
+	if err != nil {
+		r.emit(events.Event{Event: events.Error, Kind: "load", Message: "cannot reach the program's reload agent: " + err.Error()})
+		return
+	}
+	defer c.Close()
+	resp, err := c.Apply(res.Plugin)
+	if err == nil {
+		err = resp.Err()
+	}
+	if err != nil {
+		kind := "load"
+		if resp != nil && resp.Code != "" {
+			kind = resp.Code
+		}
+		r.emit(events.Event{Event: events.Error, Kind: kind, Message: err.Error()})
+		return
+	}
+	r.builder.MarkApplied(res)
+	r.emit(events.Event{
+		Event: events.Applied, Gen: resp.Gen, Functions: res.Functions,
+		// The patcher's notes (what will not be seen by itself, new
+		// variables, resets) and the agent's (goroutines inside old code,
+		// all of them not live).
+		Notes:   append(append([]string(nil), res.Notes...), resp.Notes...),
+		NotLive: append(append([]string(nil), res.NotLive...), resp.Notes...),
+		BuildMS: ms(build), LoadMS: resp.VerifyMS + resp.LoadMS, ApplyMS: resp.ApplyMS, TotalMS: ms(time.Since(start)),
+	})
+}
