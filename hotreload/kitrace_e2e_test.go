@@ -52,13 +52,8 @@ exec %[3]s "$@"
 		"lib/lib.go": fmt.Sprintf("package lib\n\nfunc Answer() string {\n\treturn \"v1\"\n}\n\n// %d\n", time.Now().UnixNano()),
 	})
 	s := runModule(t, mod, "PATH="+stub+string(os.PathListSeparator)+os.Getenv("PATH"))
-	s.pid = s.wait(events.Ready, 15*time.Minute).PID
-	select {
-	case s.addr = <-s.addrs:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the program did not say where it listens")
-	}
-	s.expect("/", "v1")
+	s.Ready(15 * time.Minute)
+	s.Expect("/", "v1")
 	deadline := time.Now().Add(time.Minute)
 	for {
 		if _, err := os.Stat(held); err == nil {
@@ -72,28 +67,25 @@ exec %[3]s "$@"
 
 	// Saved while the kit is not ready: a new type (it changes the
 	// package's export data, as go-httpbin's edit did) and a new body.
-	s.edit("lib/lib.go", "package lib\n\nfunc Answer() string {\n\treturn \"v1\"\n}",
+	s.Edit("lib/lib.go", "package lib\n\nfunc Answer() string {\n\treturn \"v1\"\n}",
 		"package lib\n\nimport \"fmt\"\n\ntype Reply struct{ N int }\n\nfunc Answer() string {\n\treturn fmt.Sprint(\"v2 \", Reply{N: 2}.N)\n}")
-	s.wait(events.Change, 2*time.Minute)
+	s.Await(events.Change, 2*time.Minute)
 	if err := os.WriteFile(release, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s.wait(events.Kit, 15*time.Minute)
+	s.Await(events.Kit, 15*time.Minute)
 	s.waitServes("/", "v2 2")
 
 	// Later edits apply too.
-	s.edit("lib/lib.go", `"v2 "`, `"v3 "`)
+	s.Edit("lib/lib.go", `"v2 "`, `"v3 "`)
 	s.waitServes("/", "v3 2")
-	s.edit("lib/lib.go", "Reply{N: 2}.N", "Reply{N: 3}.N*2")
+	s.Edit("lib/lib.go", "Reply{N: 2}.N", "Reply{N: 3}.N*2")
 	s.waitServes("/", "v3 6")
 }
 
 // waitServes waits for the next applied event, then checks that GET path
 // answers want.
 func (s *session) waitServes(path, want string) {
-	s.t.Helper()
-	s.wait(events.Applied, 5*time.Minute)
-	if got := s.get(path); got != want {
-		s.t.Fatalf("GET %s = %q, want %q", path, got, want)
-	}
+	s.Await(events.Applied, 5*time.Minute)
+	s.Expect(path, want)
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/gohot/rules_go_hot/internal/hotsession"
 )
 
 func TestMain(m *testing.M) {
@@ -21,6 +23,15 @@ func TestMain(m *testing.M) {
 // Instrumented builds share the developer's build cache: a cold hot build
 // of the standard library takes a minute or two, later runs are fast.
 func TestScripts(t *testing.T) {
+	p := scriptParams(t)
+	p.Dir = "testdata/script"
+	testscript.Run(t, hotsession.Script(p))
+}
+
+// scriptParams are the parameters of this package's scripts: the
+// developer's Go caches, offline, and the commands below; the caller
+// names the scripts. It skips where there is no gcc.
+func scriptParams(t *testing.T) testscript.Params {
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("hot builds need cgo, and there is no gcc")
 	}
@@ -33,8 +44,7 @@ func TestScripts(t *testing.T) {
 	for i, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT"} {
 		goenv[k] = vals[i]
 	}
-	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+	return testscript.Params{
 		Setup: func(env *testscript.Env) error {
 			for k, v := range goenv {
 				env.Setenv(k, v)
@@ -67,7 +77,7 @@ func TestScripts(t *testing.T) {
 				}
 			},
 		},
-	})
+	}
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/events"
+	"github.com/gohot/rules_go_hot/internal/hotevent"
 )
 
 // startupApp is a small service whose route table is built once, at
@@ -83,8 +84,8 @@ func TestStartupNotes(t *testing.T) {
 		t.Skip("builds the instrumented standard library when the cache is cold")
 	}
 	s := startApp(t, startupApp)
-	s.expect("/a", "a")
-	note := func(e events.Event, says string) string {
+	s.Expect("/a", "a")
+	note := func(e hotevent.Event, says string) string {
 		t.Helper()
 		for _, n := range e.Notes {
 			if strings.Contains(n, says) {
@@ -96,34 +97,34 @@ func TestStartupNotes(t *testing.T) {
 	}
 
 	// The route table: a changed literal and a new route; neither is seen.
-	s.edit("routes/routes.go", `fmt.Fprintln(w, "a") })`, `fmt.Fprintln(w, "A") })
+	s.Edit("routes/routes.go", `fmt.Fprintln(w, "a") })`, `fmt.Fprintln(w, "A") })
 	mux.HandleFunc("/c", handleB)`)
-	e := s.wait(events.Applied, 5*time.Minute)
+	e := s.Await(events.Applied, 5*time.Minute)
 	if len(e.Functions) != 1 || e.Functions[0] != "example.com/startup/routes.Register" || len(e.Notes) != 2 {
 		t.Fatalf("applied event %+v", e)
 	}
 	note(e, "example.com/startup/routes.Register runs only once, at start-up (called from example.com/startup.main, main.go:16)")
 	note(e, "routes.go:10: a function literal in example.com/startup/routes.Register changed, but example.com/startup/routes.Register ran at start-up")
-	s.expect("/a", "a")
-	if got := s.get("/c"); !strings.Contains(got, "404") {
+	s.Expect("/a", "a")
+	if got := s.Get("/c"); !strings.Contains(got, "404") {
 		t.Fatalf("GET /c = %q: the route table was built by the old code", got)
 	}
 
 	// The worker loop: its goroutine stays in the old code.
-	s.edit("routes/routes.go", "last = s\n", "last = s + \"!\"\n")
-	e = s.wait(events.Applied, 5*time.Minute)
+	s.Edit("routes/routes.go", "last = s\n", "last = s + \"!\"\n")
+	e = s.Await(events.Applied, 5*time.Minute)
 	n := note(e, "example.com/startup/routes.Loop: 1 goroutine is still inside its old code (goroutine ")
 	if !strings.Contains(n, "[chan receive") || !strings.Contains(n, "routes.go:") || !strings.Contains(n, "restart") {
 		t.Errorf("Loop's note: %q", n)
 	}
 
 	// A handler: seen at once, nothing noted about it.
-	s.edit("routes/routes.go", `fmt.Fprintln(w, "b")`, `fmt.Fprintln(w, "b2")`)
-	e = s.wait(events.Applied, 5*time.Minute)
+	s.Edit("routes/routes.go", `fmt.Fprintln(w, "b")`, `fmt.Fprintln(w, "b2")`)
+	e = s.Await(events.Applied, 5*time.Minute)
 	for _, n := range e.Notes {
 		if strings.Contains(n, "handleB") {
 			t.Errorf("note about a handler: %q", n)
 		}
 	}
-	s.expect("/b", "b2")
+	s.Expect("/b", "b2")
 }
