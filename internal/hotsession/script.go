@@ -87,80 +87,68 @@ type envNames struct{}
 //
 // `edit` needs no session.
 func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	var (
-		mu       sync.Mutex
-		sessions = map[*testscript.TestScript]*Session{}
-	)
-	session := func(ts *testscript.TestScript) *Session {
-		mu.Lock()
-		defer mu.Unlock()
-		s := sessions[ts]
-		if s == nil {
-			ts.Fatalf("no session: run `hot start` first")
-		}
-		s.t = scriptT{ts} // this command's failures
-		return s
-	}
+	r := &scriptSessions{byScript: map[*testscript.TestScript]*Session{}}
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"hot": func(ts *testscript.TestScript, neg bool, args []string) {
-			noNeg(ts, neg, "hot")
-			switch {
-			case len(args) > 1 && args[0] == "start":
-				mu.Lock()
-				defer mu.Unlock()
-				if sessions[ts] != nil {
-					ts.Fatalf("hot start: a session runs already")
-				}
-				s := start(scriptT{ts}, scriptCommand(ts, args[1:]), nil)
-				sessions[ts] = s
-				ts.Defer(func() {
-					s.Stop()
-					mu.Lock()
-					delete(sessions, ts)
-					mu.Unlock()
-				})
-			case len(args) == 1 && args[0] == "stop":
-				ts.Check(session(ts).Stop())
-			default:
-				ts.Fatalf("usage: hot start [NAME=VALUE...] PROGRAM [ARGS...] | hot stop")
-			}
-		},
-		"await": func(ts *testscript.TestScript, neg bool, args []string) {
-			noNeg(ts, neg, "await")
-			if len(args) < 1 || len(args) > 2 {
-				ts.Fatalf("usage: await KIND [REGEXP]")
-			}
-			awaitCmd(ts, session(ts), args)
-		},
-		"get": func(ts *testscript.TestScript, neg bool, args []string) {
-			noNeg(ts, neg, "get")
-			if len(args) < 1 || len(args) > 2 {
-				ts.Fatalf("usage: get URL-PATH [WANT]")
-			}
-			s := session(ts)
-			got := s.Get(args[0])
-			fmt.Fprintln(ts.Stdout(), got)
-			if len(args) == 2 && got != args[1] {
-				ts.Fatalf("GET %s = %q, want %q", args[0], got, args[1])
-			}
-		},
-		"edit": func(ts *testscript.TestScript, neg bool, args []string) {
-			noNeg(ts, neg, "edit")
-			if len(args) != 3 {
-				ts.Fatalf("usage: edit FILE OLD NEW")
-			}
-			ts.Check(EditFile(ts.MkAbs(args[0]), unescape(args[1]), unescape(args[2])))
-		},
+		"hot":   r.hot,
+		"await": r.await,
+		"get":   r.get,
+		"edit":  edit,
 	}
 }
 
-func awaitCmd(ts *testscript.TestScript, s *Session, args []string) {
+// scriptSessions are the sessions of the scripts that run.
+type scriptSessions struct {
+	mu       sync.Mutex
+	byScript map[*testscript.TestScript]*Session
+}
+
+// of returns the script's session, which reports to the script.
+func (r *scriptSessions) of(ts *testscript.TestScript) *Session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.byScript[ts]
+	if s == nil {
+		ts.Fatalf("no session: run `hot start` first")
+	}
+	return s
+}
+
+func (r *scriptSessions) hot(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "hot")
+	switch {
+	case len(args) > 1 && args[0] == "start":
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.byScript[ts] != nil {
+			ts.Fatalf("hot start: a session runs already")
+		}
+		s := start(scriptT{ts}, scriptCommand(ts, args[1:]), nil)
+		r.byScript[ts] = s
+		ts.Defer(func() {
+			s.Stop()
+			r.mu.Lock()
+			delete(r.byScript, ts)
+			r.mu.Unlock()
+		})
+	case len(args) == 1 && args[0] == "stop":
+		ts.Check(r.of(ts).Stop())
+	default:
+		ts.Fatalf("usage: hot start [NAME=VALUE...] PROGRAM [ARGS...] | hot stop")
+	}
+}
+
+func (r *scriptSessions) await(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "await")
+	if len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: await KIND [REGEXP]")
+	}
 	kind, match := args[0], func(hotevent.Event) bool { return true }
 	if len(args) == 2 {
 		re, err := regexp.Compile(args[1])
 		ts.Check(err)
 		match = func(e hotevent.Event) bool { return re.MatchString(e.JSON) }
 	}
+	s := r.of(ts)
 	e, err := s.await(kind, match, awaitTimeout(kind))
 	if err != nil {
 		s.fail("await %s: %v", strings.Join(args, " "), err)
@@ -170,6 +158,26 @@ func awaitCmd(ts *testscript.TestScript, s *Session, args []string) {
 		ts.Setenv("HOT_PID", strconv.Itoa(e.PID))
 		ts.Setenv("HOT_SOCKET", e.Socket)
 	}
+}
+
+func (r *scriptSessions) get(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "get")
+	if len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: get URL-PATH [WANT]")
+	}
+	got := r.of(ts).Get(args[0])
+	fmt.Fprintln(ts.Stdout(), got)
+	if len(args) == 2 && got != args[1] {
+		ts.Fatalf("GET %s = %q, want %q", args[0], got, args[1])
+	}
+}
+
+func edit(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "edit")
+	if len(args) != 3 {
+		ts.Fatalf("usage: edit FILE OLD NEW")
+	}
+	ts.Check(EditFile(ts.MkAbs(args[0]), unescape(args[1]), unescape(args[2])))
 }
 
 func noNeg(ts *testscript.TestScript, neg bool, name string) {
