@@ -12,7 +12,6 @@ package hotsession
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -40,7 +39,8 @@ type reporter interface {
 
 // Session is a running hot program.
 type Session struct {
-	// Dir is where Edit's relative paths start: the command's directory.
+	// Dir is where Edit's relative paths start: the command's directory
+	// ("" for the test's).
 	Dir string
 	// PID is the program's process: the started one, until a ready event
 	// names the program the launcher runs (again after a restart).
@@ -82,9 +82,6 @@ func Start(t testing.TB, cmd *exec.Cmd) *Session {
 func start(t reporter, cmd *exec.Cmd, logf func(string, ...any)) *Session {
 	t.Helper()
 	s := &Session{Dir: cmd.Dir, t: t, label: label(cmd), cmd: cmd, out: newOutput(logf), exited: make(chan struct{})}
-	if s.Dir == "" {
-		s.Dir, _ = os.Getwd()
-	}
 	cmd.Stdout = &lineWriter{line: s.out.stdoutLine}
 	cmd.Stderr = &lineWriter{line: s.out.stderrLine}
 	setGroup(cmd)

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gohot/rules_go_hot/internal/hotbin"
 	"github.com/gohot/rules_go_hot/runtime/agent"
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
@@ -92,14 +93,11 @@ func buildFixture() error {
 		return err
 	}
 
-	// hotreload: GOHOT_TEST_HOTRELOAD pins a binary (each new hotreload
-	// binary means a cold instrumented build of the standard library).
-	hot := os.Getenv("GOHOT_TEST_HOTRELOAD")
-	if hot == "" {
-		hot = filepath.Join(dir, "hotreload")
-		if err := run(root, "go", "build", "-o", hot, "./hotreload"); err != nil {
-			return err
-		}
+	// hotreload: $HOTRELOAD pins a binary (each new hotreload binary means
+	// a cold instrumented build of the standard library).
+	hot, err := hotbin.Path(root, dir)
+	if err != nil {
+		return err
 	}
 
 	base := filepath.Join(dir, "zz_gohot_base.go")

@@ -3,17 +3,16 @@ package fidelity
 import (
 	"os"
 	"path/filepath"
+
+	"github.com/gohot/rules_go_hot/internal/hotbin"
 )
 
 // BuildHotreload builds the hotreload command of the repository at root
-// into dir and returns its path.
+// into dir and returns its path (internal/hotbin: the one way tests and
+// tools build it).
 func BuildHotreload(root, dir string) (string, error) {
 	bin := filepath.Join(dir, "hotreload")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	_, err := run(root, os.Environ(), "go", "build", "-o", bin, "./hotreload")
-	return bin, err
+	return bin, hotbin.Build(root, bin)
 }
 
 // defaultEnv is the environment programs and builds run in.

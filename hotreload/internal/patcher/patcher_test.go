@@ -13,6 +13,7 @@ import (
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/hotreload/internal/testutil"
+	"github.com/gohot/rules_go_hot/internal/hotbin"
 )
 
 // host is a running test program.
@@ -98,8 +99,8 @@ func buildFixtureOf(ft *fixtureT, t *testing.T, write func(dir string)) *fixture
 		return fail("%v", err)
 	}
 	hot := filepath.Join(dir, "hotreload")
-	if out, err := exec.Command("go", "build", "-o", hot, "github.com/gohot/rules_go_hot/hotreload").CombinedOutput(); err != nil {
-		return fail("building hotreload: %v\n%s", err, out)
+	if err := hotbin.Build("../../..", hot); err != nil {
+		return fail("%v", err)
 	}
 	out, err := exec.Command(hot, "version").Output()
 	if err != nil {
