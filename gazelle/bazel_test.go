@@ -13,19 +13,15 @@ package gazelle
 // -dynlink) and takes minutes.
 
 import (
-	"bufio"
-	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gohot/rules_go_hot/internal/bazeltest"
+	"github.com/gohot/rules_go_hot/internal/hotevent"
+	"github.com/gohot/rules_go_hot/internal/hotsession"
 )
 
 // e2eWorkspace lays out the user's workspace at a fixed place under the
@@ -72,113 +68,23 @@ func main() {
 
 // runHot runs `bazel run target` and waits until the program has printed
 // want and the launcher reports it ready for patches (its reload agent
-// connected: events as JSON lines, docs/EVENTS.md); then interrupts it.
+// connected: events as JSON lines, docs/EVENTS.md); then interrupts it,
+// and the whole run must end (internal/hotsession).
 func runHot(t *testing.T, s *bazeltest.Env, ws, target, want string) {
 	t.Helper()
 	cmd := s.Command(ws, "run", target)
 	cmd.Env = append(cmd.Env, "HOTRELOAD_EVENTS=json")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Its own process group: the client execs the launcher, which starts
-	// the program; signals and, if need be, SIGKILL go to all of them (not
-	// to the Bazel server, a daemon in a session of its own).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	group := func(sig syscall.Signal) { syscall.Kill(-cmd.Process.Pid, sig) }
-
-	var (
-		mu     sync.Mutex
-		output []string
-		wg     sync.WaitGroup
-	)
-	printed, ready := make(chan bool, 1), make(chan bool, 1)
-	scan := func(r io.Reader, match string, found chan bool) {
-		defer wg.Done()
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			mu.Lock()
-			output = append(output, sc.Text())
-			mu.Unlock()
-			if strings.Contains(sc.Text(), match) {
-				select {
-				case found <- true:
-				default:
-				}
-			}
-		}
-	}
-	wg.Add(2)
-	go scan(stdout, want, printed)
-	go scan(stderr, `{"event":"ready"`, ready)
-	exited := make(chan error, 1)
-	go func() {
-		wg.Wait() // Wait closes the pipes: read them to the end first
-		exited <- cmd.Wait()
-	}()
-	fail := func(format string, args ...interface{}) {
-		mu.Lock()
-		defer mu.Unlock()
-		t.Fatalf("bazel run %s: %s\n%s", target, fmt.Sprintf(format, args...), bazeltest.Tail(strings.Join(output, "\n"), 60))
-	}
-
-	deadline := time.After(40 * time.Minute)
-	for printed != nil || ready != nil {
-		select {
-		case <-printed:
-			printed = nil
-		case <-ready:
-			ready = nil
-		case err := <-exited:
-			fail("ended (%v) before the program printed %q and was ready", err, want)
-		case <-deadline:
-			group(syscall.SIGKILL)
-			fail("no %q and ready event within the deadline", want)
-		}
-	}
+	h := hotsession.Start(t, cmd)
+	h.AwaitOutput(want, 40*time.Minute)
+	h.Await(hotevent.Ready, 40*time.Minute-time.Since(start))
 	t.Logf("bazel run %s: printed and ready after %.1f s", target, time.Since(start).Seconds())
 
 	// The launcher forwards an interrupt to the program and exits with it;
 	// the program gets it from the group too.
-	group(syscall.SIGINT)
-	select {
-	case <-exited:
-	case <-time.After(30 * time.Second):
-		left := processGroup(cmd.Process.Pid)
-		group(syscall.SIGKILL)
-		t.Errorf("bazel run %s: still running 30 s after an interrupt:\n%s", target, left)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			t.Errorf("bazel run %s: its output is still open 30 s after SIGKILL", target)
-		}
+	if err := h.Stop(); err != nil {
+		t.Errorf("bazel run %s: %v", target, err)
 	}
-}
-
-// processGroup lists the processes of group pgid, for a failure message.
-func processGroup(pgid int) string {
-	out, err := exec.Command("ps", "-eo", "pgid=,pid=,ppid=,stat=,args=").Output()
-	if err != nil {
-		return fmt.Sprintf("(ps: %v)", err)
-	}
-	var lines []string
-	for _, l := range strings.Split(string(out), "\n") {
-		if f := strings.Fields(l); len(f) > 0 && f[0] == fmt.Sprint(pgid) {
-			lines = append(lines, l)
-		}
-	}
-	if len(lines) == 0 {
-		return "(no process left in its group: something outside it holds its output open)"
-	}
-	return strings.Join(lines, "\n")
 }
 
 // TestBazelGazelle: `bazel run //:gazelle` with the extension generates

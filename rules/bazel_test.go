@@ -10,21 +10,18 @@ package rules_test
 // in CI, where a missing Bazel is a failure.
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"io"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/gohot/rules_go_hot/internal/bazeltest"
+	"github.com/gohot/rules_go_hot/internal/hotsession"
 )
 
 // env is the shared Bazel setup (internal/bazeltest) plus this package's
@@ -125,218 +122,30 @@ func TestPlainBinaryUnchanged(t *testing.T) {
 	}
 }
 
-// event is the public JSON event stream (docs/EVENTS.md), as a consumer
-// reads it.
-type event struct {
-	Event     string   `json:"event"`
-	PID       int      `json:"pid"`
-	Gen       int      `json:"gen"`
-	Functions []string `json:"functions"`
-	File      string   `json:"file"`
-	Line      int      `json:"line"`
-	Decl      string   `json:"decl"`
-	Reason    string   `json:"reason"`
-	Kind      string   `json:"kind"`
-	Message   string   `json:"message"`
-	BuildMS   float64  `json:"build_ms"`
-	TotalMS   float64  `json:"total_ms"`
-	Errors    []struct {
-		File string `json:"file"`
-		Line int    `json:"line"`
-	} `json:"errors"`
-}
-
-// run is a `bazel run` of the hot target.
-type run struct {
-	t      *testing.T
-	ws     string
-	cmd    *exec.Cmd
-	events chan event
-	addr   string
-}
-
-func (e *env) bazelRun(t *testing.T, ws, target string) *run {
-	t.Helper()
-	r := &run{t: t, ws: ws, events: make(chan event, 100)}
-	r.cmd = e.Command(ws, "run", target, "--", "-addr", "127.0.0.1:0")
-	r.cmd.Env = append(r.cmd.Env, "HOTRELOAD_EVENTS=json")
-	r.start(t)
-	return r
-}
-
-// start runs r.cmd, collects its events and waits for the program.
-func (r *run) start(t *testing.T) {
-	t.Helper()
-	stderr, _ := r.cmd.StderrPipe()
-	stdout, _ := r.cmd.StdoutPipe()
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		r.cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- r.cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			r.cmd.Process.Kill()
-		}
-	})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			// ibazel writes to the same stderr, at times without ending its
-			// line first: an event may start mid-line.
-			var ev event
-			if i := strings.Index(line, `{"event":`); i >= 0 && json.Unmarshal([]byte(line[i:]), &ev) == nil {
-				t.Logf("event %s", line)
-				r.events <- ev
-			} else if !strings.HasPrefix(line, "[") && !strings.HasPrefix(line, "Loading") && !strings.HasPrefix(line, "Analyzing") {
-				t.Logf("stderr: %s", line)
-			}
-		}
-		close(r.events)
-	}()
-	addrs := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		re := regexp.MustCompile(`listening on http://(\S+)`)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addrs <- m[1]
-			}
-		}
-	}()
-	r.wait("ready", 20*time.Minute)
-	select {
-	case r.addr = <-addrs:
-	case <-time.After(time.Minute):
-		t.Fatal("the program did not say where it listens")
-	}
-}
-
-func (r *run) wait(kind string, timeout time.Duration) event {
-	r.t.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case ev, ok := <-r.events:
-			if !ok {
-				r.t.Fatalf("bazel run ended while waiting for %s", kind)
-			}
-			if ev.Event == kind {
-				return ev
-			}
-			if ev.Event == "error" || ev.Event == "refused" || ev.Event == "exit" {
-				r.t.Fatalf("waiting for %s, got %+v", kind, ev)
-			}
-		case <-deadline:
-			r.t.Fatalf("no %s event within %v", kind, timeout)
-		}
-	}
-}
-
-func (r *run) get(path string) string {
-	r.t.Helper()
-	resp, err := http.Get("http://" + r.addr + path)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return strings.TrimSpace(string(b))
-}
-
-func (r *run) expect(path, want string) {
-	r.t.Helper()
-	if got := r.get(path); got != want {
-		r.t.Fatalf("GET %s = %q, want %q", path, got, want)
-	}
-}
-
-// edit saves a file the way many editors do (write a copy, rename it).
-func (r *run) edit(file, old, new string) {
-	r.t.Helper()
-	p := filepath.Join(r.ws, file)
-	b, err := os.ReadFile(p)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	if !strings.Contains(string(b), old) {
-		r.t.Fatalf("%s does not contain %q", file, old)
-	}
-	tmp := p + ".swp~"
-	if err := os.WriteFile(tmp, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
-		r.t.Fatal(err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
 // TestBazelRunLiveReload: `bazel run //examples/visits:visits_hot` runs the
 // service under the launcher; edits to the workspace's sources are patched
 // into the running process through the fast path, state intact; a rude
-// edit is refused with file:line and the old code serves on.
+// edit is refused with file:line and the old code serves on. The scenario
+// is testdata/script/bazel_run_live_reload.txtar.
 func TestBazelRunLiveReload(t *testing.T) {
 	e := bazelEnv(t)
 	ws := e.workspace(t, "hot", "WORKSPACE.hot", true)
-	r := e.bazelRun(t, ws, "//examples/visits:visits_hot")
-	r.expect("/hit?page=home", "page home: 1 hits")
-	r.expect("/hit?page=home", "page home: 2 hits")
-	sid := r.get("/login?user=ann")
-	r.expect("/me?sid="+sid, "user ann, 1 visits")
+	e.runScript(t, ws, "testdata/script/bazel_run_live_reload.txtar")
+}
 
-	// An unexported method of an unexported type, in a library package.
-	r.edit("examples/visits/store/store.go", "\tc.hits[page]++\n", "\tc.hits[page] += 10\n")
-	ev := r.wait("applied", 5*time.Minute)
-	if ev.Gen != 1 || len(ev.Functions) != 1 || ev.Functions[0] != "example.com/visits/store.counter.add" {
-		t.Fatalf("applied %+v", ev)
-	}
-	t.Logf("edit -> applied: %.0f ms (build %.0f ms)", ev.TotalMS, ev.BuildMS)
-	r.expect("/hit?page=home", "page home: 12 hits")
-	r.expect("/me?sid="+sid, "user ann, 2 visits") // the session survived
-
-	// A function of package main.
-	r.edit("examples/visits/main.go", `fmt.Fprintln(w, "ok")`, `fmt.Fprintln(w, "ok, patched")`)
-	if ev := r.wait("applied", 5*time.Minute); ev.Gen != 2 {
-		t.Fatalf("applied %+v", ev)
-	}
-	r.expect("/health", "ok, patched")
-
-	// A rude edit: refused with where and why; the old code serves on.
-	r.edit("examples/visits/store/store.go", "\ttotal int\n", "\ttotal int\n\tlast  string\n")
-	ref := r.wait("refused", 5*time.Minute)
-	if ref.File != "examples/visits/store/store.go" || ref.Line != 14 || ref.Decl != "type counter" || !strings.Contains(ref.Reason, "struct fields changed") {
-		t.Fatalf("refusal %+v", ref)
-	}
-	r.expect("/hit?page=home", "page home: 22 hits")
-
-	// A compile error: file:line, and nothing changes.
-	r.edit("examples/visits/store/store.go", "\ttotal int\n\tlast  string\n", "\ttotal int\n")
-	r.wait("unchanged", 5*time.Minute)
-	r.edit("examples/visits/store/store.go", "c.total++", "c.total += page")
-	ce := r.wait("error", 5*time.Minute)
-	if ce.Kind != "compile" || len(ce.Errors) == 0 || ce.Errors[0].File != "examples/visits/store/store.go" || ce.Errors[0].Line != 24 {
-		t.Fatalf("compile error %+v", ce)
-	}
-	r.expect("/hit?page=home", "page home: 32 hits")
-	r.expect("/me?sid="+sid, "user ann, 3 visits")
-
-	// Every edit undone: the original code again, by a patch that resets
-	// both functions; the state stays.
-	r.edit("examples/visits/store/store.go", "c.total += page", "c.total++")
-	r.edit("examples/visits/store/store.go", "\tc.hits[page] += 10\n", "\tc.hits[page]++\n")
-	r.edit("examples/visits/main.go", `fmt.Fprintln(w, "ok, patched")`, `fmt.Fprintln(w, "ok")`)
-	for {
-		ev := r.wait("applied", 5*time.Minute)
-		if len(ev.Functions) == 2 && r.get("/health") == "ok" {
-			break
-		}
-	}
-	r.expect("/hit?page=home", "page home: 33 hits")
-	r.expect("/me?sid="+sid, "user ann, 4 visits")
+// runScript runs a session script (internal/hotsession) in workspace ws,
+// with the environment of the Bazel commands ($BAZEL_STARTUP is their
+// startup flag) and events as JSON.
+func (e *env) runScript(t *testing.T, ws, file string) {
+	testscript.Run(t, hotsession.Script(testscript.Params{
+		Files: []string{file},
+		Setup: func(env *testscript.Env) error {
+			env.Cd = ws
+			env.Vars = append(env.Vars, e.Environ()...)
+			env.Vars = append(env.Vars, "BAZEL_STARTUP="+e.UserRootFlag(), "HOTRELOAD_EVENTS=json")
+			return nil
+		},
+	}))
 }
 
 // TestHotSDKBuildsHotreload: without a prebuilt tool, the hot SDK's
@@ -348,7 +157,7 @@ func TestHotSDKBuildsHotreload(t *testing.T) {
 	cmd := e.Command(ws, "fetch", "@go_hot_sdk_tools//:all")
 	var env []string
 	for _, kv := range cmd.Env {
-		if !strings.HasPrefix(kv, "RULES_GO_HOT_HOTRELOAD=") {
+		if !strings.HasPrefix(kv, bazeltest.HotreloadEnv+"=") {
 			env = append(env, kv)
 		}
 	}

@@ -5,18 +5,18 @@ package rules_test
 // `ibazel run`.
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gohot/rules_go_hot/internal/bazeltest"
+	"github.com/gohot/rules_go_hot/internal/hotevent"
+	"github.com/gohot/rules_go_hot/internal/hotsession"
 )
 
 const patchTargets = `
@@ -42,14 +42,7 @@ func git(t *testing.T, dir string, args ...string) string {
 
 func edit(t *testing.T, file, old, new string) {
 	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(b), old) {
-		t.Fatalf("%s does not contain %q", file, old)
-	}
-	if err := os.WriteFile(file, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+	if err := hotsession.EditFile(file, old, new); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -122,33 +115,12 @@ new_local_repository(
 	if out, err := exec.Command("cp", "-L", filepath.Join(worktreeA, desc.Binary), deployed).CombinedOutput(); err != nil {
 		t.Fatalf("deploying: %v\n%s", err, out)
 	}
-	prog := exec.Command(deployed, "-addr", "127.0.0.1:0")
-	stdout, _ := prog.StdoutPipe()
-	prog.Stderr = os.Stderr
-	if err := prog.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { prog.Process.Kill(); prog.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		re := regexp.MustCompile(`listening on http://(\S+)`)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	r := &run{t: t}
-	select {
-	case r.addr = <-addr:
-	case <-time.After(time.Minute):
-		t.Fatal("the deployed program did not start")
-	}
-	r.expect("/hit?page=home", "page home: 1 hits")
-	r.expect("/hit?page=home", "page home: 2 hits")
-	sid := r.get("/login?user=ann")
-	pid := fmt.Sprint(prog.Process.Pid)
+	prog := hotsession.Start(t, exec.Command(deployed, "-addr", "127.0.0.1:0"))
+	prog.Addr() // it listens
+	prog.Expect("/hit?page=home", "page home: 1 hits")
+	prog.Expect("/hit?page=home", "page home: 2 hits")
+	sid := prog.Get("/login?user=ann")
+	pid := fmt.Sprint(prog.PID)
 	hot := func(args ...string) (string, error) {
 		out, err := exec.Command(e.Hotreload, args...).CombinedOutput()
 		return string(out), err
@@ -166,8 +138,8 @@ new_local_repository(
 	if out, err := hot("apply", "--pid", pid, patch); err != nil || !strings.Contains(out, "applied: generation 1") || !strings.Contains(out, "example.com/visits/store.counter.add") {
 		t.Fatalf("hotreload apply: %v\n%s", err, out)
 	}
-	r.expect("/hit?page=home", "page home: 12 hits") // B's code, A's counter
-	r.expect("/me?sid="+sid, "user ann, 1 visits")   // A's session
+	prog.Expect("/hit?page=home", "page home: 12 hits") // B's code, A's counter
+	prog.Expect("/me?sid="+sid, "user ann, 1 visits")   // A's session
 	if out, err := hot("status", "--pid", pid); err != nil || !strings.Contains(out, "generation 1") || !strings.Contains(out, "store.counter.add") {
 		t.Fatalf("hotreload status: %v\n%s", err, out)
 	}
@@ -203,12 +175,12 @@ new_local_repository(
 	git(t, repo, "checkout", "-q", ".")
 
 	// The running program is untouched by all this; revert works as usual.
-	r.expect("/hit?page=home", "page home: 22 hits")
+	prog.Expect("/hit?page=home", "page home: 22 hits")
 	if out, err := hot("revert", "--pid", pid, "0"); err != nil || !strings.Contains(out, "now generation 2") {
 		t.Fatalf("hotreload revert: %v\n%s", err, out)
 	}
-	r.expect("/hit?page=home", "page home: 23 hits")
-	r.expect("/me?sid="+sid, "user ann, 2 visits")
+	prog.Expect("/hit?page=home", "page home: 23 hits")
+	prog.Expect("/me?sid="+sid, "user ann, 2 visits")
 }
 
 // TestIbazelRun: `ibazel run` of a go_hot_binary (tagged
@@ -228,51 +200,46 @@ func TestIbazelRun(t *testing.T) {
 	if _, err := os.Stat(realBazel); err != nil {
 		t.Fatalf("no bazel shim from tools/bazel/setup.sh: %v", err)
 	}
-	write(t, wrapper, fmt.Sprintf("#!/bin/sh\nexec %q --output_user_root=%q \"$@\"\n", realBazel, filepath.Join(e.Root, "output_user_root")))
+	write(t, wrapper, fmt.Sprintf("#!/bin/sh\nexec %q %q \"$@\"\n", realBazel, e.UserRootFlag()))
 	os.Chmod(wrapper, 0o755)
 	e.Must(t, ws, "build", "//examples/visits:visits_hot")
 
-	r := &run{t: t, ws: ws, events: make(chan event, 100)}
-	r.cmd = exec.Command(ibazel, "-bazel_path="+wrapper, "run", "//examples/visits:visits_hot", "--", "-addr", "127.0.0.1:0")
-	r.cmd.Dir = ws
-	r.cmd.Env = append(os.Environ(), "RULES_GO_HOT_HOTRELOAD="+e.Hotreload, "HOTRELOAD_EVENTS=json")
-	r.start(t)
-	r.expect("/hit?page=home", "page home: 1 hits")
-	r.expect("/hit?page=home", "page home: 2 hits")
+	cmd := exec.Command(ibazel, "-bazel_path="+wrapper, "run", "//examples/visits:visits_hot", "--", "-addr", "127.0.0.1:0")
+	cmd.Dir = ws
+	cmd.Env = append(e.Environ(), "HOTRELOAD_EVENTS=json")
+	r := hotsession.Start(t, cmd)
+	r.Ready(20 * time.Minute)
+	r.Expect("/hit?page=home", "page home: 1 hits")
+	r.Expect("/hit?page=home", "page home: 2 hits")
 
-	r.edit("examples/visits/store/store.go", "\tc.hits[page]++\n", "\tc.hits[page] += 10\n")
-	if ev := r.wait("applied", 5*time.Minute); ev.Gen != 1 {
+	r.Edit("examples/visits/store/store.go", "\tc.hits[page]++\n", "\tc.hits[page] += 10\n")
+	if ev := r.Await(hotevent.Applied, 5*time.Minute); ev.Gen != 1 {
 		t.Fatalf("applied %+v", ev)
 	}
-	r.expect("/hit?page=home", "page home: 12 hits")
+	r.Expect("/hit?page=home", "page home: 12 hits")
 
 	// A change that does not build: reported, and the program runs on.
-	r.edit("examples/visits/store/store.go", "c.total++", "c.total++ +")
-	for timeout := time.After(5 * time.Minute); ; {
-		var ev event
-		select {
-		case ev = <-r.events:
-		case <-timeout:
-			t.Fatal("no error event for a change that does not build")
-		}
-		if ev.Event == "error" {
+	r.Edit("examples/visits/store/store.go", "c.total++", "c.total++ +")
+	for deadline := time.Now().Add(5 * time.Minute); ; {
+		ev := r.Next(time.Until(deadline))
+		if ev.Event == hotevent.Error {
 			if ev.Kind != "build" || !strings.Contains(ev.Message, "bazel build failed") {
 				t.Fatalf("error event %+v", ev)
 			}
 			break
 		}
-		if ev.Event == "applied" || ev.Event == "exit" {
+		if ev.Event == hotevent.Applied || ev.Event == hotevent.Exit {
 			t.Fatalf("a failed build led to %+v", ev)
 		}
 	}
-	r.expect("/hit?page=home", "page home: 22 hits")
-	r.edit("examples/visits/store/store.go", "c.total++ +", "c.total++")
-	r.edit("examples/visits/store/store.go", "\tc.hits[page] += 10\n", "\tc.hits[page] += 100\n")
+	r.Expect("/hit?page=home", "page home: 22 hits")
+	r.Edit("examples/visits/store/store.go", "c.total++ +", "c.total++")
+	r.Edit("examples/visits/store/store.go", "\tc.hits[page] += 10\n", "\tc.hits[page] += 100\n")
 	for {
-		ev := r.wait("applied", 5*time.Minute)
-		if r.get("/health") == "ok" && ev.Gen >= 2 {
+		ev := r.Await(hotevent.Applied, 5*time.Minute)
+		if r.Get("/health") == "ok" && ev.Gen >= 2 {
 			break
 		}
 	}
-	r.expect("/hit?page=home", "page home: 122 hits")
+	r.Expect("/hit?page=home", "page home: 122 hits")
 }

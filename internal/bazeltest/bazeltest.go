@@ -5,9 +5,6 @@
 package bazeltest
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gohot/rules_go_hot/internal/hotbin"
 )
 
 // Env is the Bazel setup of a test run.
@@ -56,38 +55,34 @@ func Setup(t *testing.T) *Env {
 func newEnv(root string) (*Env, error) {
 	_, file, _, _ := runtime.Caller(0)
 	e := &Env{Root: root, Repo: filepath.Dir(filepath.Dir(filepath.Dir(file)))}
-	// The hot SDK's repository rule takes a prebuilt hotreload from
-	// RULES_GO_HOT_HOTRELOAD, and a new path (new content) re-runs it: an
-	// unchanged tool keeps every hot object cached.
-	dir := filepath.Join(root, "hotreload")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	tmp := filepath.Join(dir, fmt.Sprintf("build-%d", os.Getpid()))
-	cmd := exec.Command("go", "build", "-trimpath", "-o", tmp, "./hotreload")
-	cmd.Dir = e.Repo
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building hotreload: %v\n%s", err, out)
-	}
-	b, err := os.ReadFile(tmp)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(b)
-	e.Hotreload = filepath.Join(dir, "hotreload-"+hex.EncodeToString(sum[:6]))
-	if err := os.Rename(tmp, e.Hotreload); err != nil {
-		return nil, err
-	}
-	return e, nil
+	var err error
+	e.Hotreload, err = hotbin.ForBazel(e.Repo, root)
+	return e, err
 }
+
+// HotreloadEnv names the prebuilt hotreload the hot SDK's repository rule
+// takes (rules/private/sdk.bzl reads it; docs/BAZEL.md).
+const HotreloadEnv = "RULES_GO_HOT_HOTRELOAD"
 
 // Command is a Bazel command in workspace ws, with the shared output user
 // root (and, through the rc setup.sh generates, the shared disk cache).
 func (e *Env) Command(ws string, args ...string) *exec.Cmd {
-	cmd := exec.Command("bazel", append([]string{"--output_user_root=" + filepath.Join(e.Root, "output_user_root")}, args...)...)
+	cmd := exec.Command("bazel", append([]string{e.UserRootFlag()}, args...)...)
 	cmd.Dir = ws
-	cmd.Env = append(os.Environ(), "RULES_GO_HOT_HOTRELOAD="+e.Hotreload)
+	cmd.Env = e.Environ()
 	return cmd
+}
+
+// UserRootFlag is the startup flag of every Bazel command of the tests:
+// one output user root, hence warm output bases, from run to run.
+func (e *Env) UserRootFlag() string {
+	return "--output_user_root=" + filepath.Join(e.Root, "output_user_root")
+}
+
+// Environ is the environment of Bazel commands: ours, and the hot SDK
+// given this tree's hotreload.
+func (e *Env) Environ() []string {
+	return append(os.Environ(), HotreloadEnv+"="+e.Hotreload)
 }
 
 // Run runs a Bazel command, logging how long it took.
