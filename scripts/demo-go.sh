@@ -109,4 +109,4 @@ sleep 1
 get "/hit?page=home"
 get "/health"
 echo
-echo "[demo] done. Try it yourself: cd examples/visits && $bin/hotreload run ."
+echo "[demo] done. Try it yourself: cd $root/examples/visits && $bin/hotreload run ."

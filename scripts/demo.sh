@@ -115,4 +115,4 @@ echo "  (refused: the process keeps serving its last good code)"
 
 echo
 echo "[demo] done (the edits are undone). Try it yourself:"
-echo "  . $RULES_GO_HOT_BAZEL_ROOT/env.sh && bazel --output_user_root=$RULES_GO_HOT_BAZEL_ROOT/output_user_root run //examples/visits:visits_hot"
+echo "  cd $root && bazel run //examples/visits:visits_hot"
