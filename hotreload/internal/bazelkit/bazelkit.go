@@ -149,6 +149,9 @@ func Load(opts Options) (*kit.Kit, *Description, error) {
 	if err := internalize(k); err != nil {
 		return nil, nil, err
 	}
+	if _, err := k.RecordRewrites(); err != nil {
+		return nil, nil, err
+	}
 	if err := k.Save(); err != nil {
 		return nil, nil, err
 	}
