@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bazel.sh — go_hot_binary vs go_binary under real Bazel (4.2.3 + rules_go
-# v0.62, from tools/bazel/setup.sh), on examples/visits in this workspace:
+# v0.62, from scripts/bazel/setup.sh), on examples/visits in this workspace:
 #
 #   cold   `bazel build` of the target in a fresh output base with no disk
 #          cache: server start, builder, standard library(ies), program.
@@ -24,7 +24,7 @@ OUT=${OUT:-bench/results/$(date +%F)}
 mkdir -p "$OUT"
 res=$OUT/bazel.txt
 
-bash tools/bazel/setup.sh --link . >/dev/null
+bash scripts/bazel/setup.sh --link . >/dev/null
 # shellcheck disable=SC1091
 . "${RULES_GO_HOT_BAZEL_ROOT:-$HOME/.cache/rules_go_hot/bazel}/env.sh"
 # shellcheck source=scripts/lib/hotreload.sh

@@ -1,7 +1,7 @@
 package gazelle
 
 // Integration test with the real Bazel, rules_go and Gazelle that
-// tools/bazel/setup.sh installs: a user's workspace with Go sources and
+// scripts/bazel/setup.sh installs: a user's workspace with Go sources and
 // only a root BUILD file declaring a gazelle_binary with this extension
 // runs `bazel run //:gazelle`, and the go_hot_binary it generates builds
 // and runs under the launcher.

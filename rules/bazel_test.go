@@ -1,7 +1,7 @@
 package rules_test
 
 // Integration tests of the Bazel rules with the real Bazel and rules_go that
-// tools/bazel/setup.sh installs: a user's workspace (rules_go_hot as an
+// scripts/bazel/setup.sh installs: a user's workspace (rules_go_hot as an
 // external repository) builds the example service as a go_hot_binary, runs
 // it with `bazel run`, and has its edits patched into the running process.
 //

@@ -190,7 +190,7 @@ func TestIbazelRun(t *testing.T) {
 	e := bazelEnv(t)
 	ibazel, err := exec.LookPath("ibazel")
 	if err != nil {
-		t.Fatal("ibazel is not on PATH (tools/bazel/setup.sh installs it; source its env.sh)")
+		t.Fatal("ibazel is not on PATH (scripts/bazel/setup.sh installs it; source its env.sh)")
 	}
 	ws := e.workspace(t, "hot", "WORKSPACE.hot", true)
 	// ibazel runs `bazel`: this one keeps the shared output root, through
@@ -198,7 +198,7 @@ func TestIbazelRun(t *testing.T) {
 	wrapper := filepath.Join(t.TempDir(), "bazel")
 	realBazel := filepath.Join(e.Root, "bin", "bazel")
 	if _, err := os.Stat(realBazel); err != nil {
-		t.Fatalf("no bazel shim from tools/bazel/setup.sh: %v", err)
+		t.Fatalf("no bazel shim from scripts/bazel/setup.sh: %v", err)
 	}
 	write(t, wrapper, fmt.Sprintf("#!/bin/sh\nexec %q %q \"$@\"\n", realBazel, e.UserRootFlag()))
 	os.Chmod(wrapper, 0o755)

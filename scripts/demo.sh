@@ -2,7 +2,7 @@
 # The main demo: `bazel run //examples/visits:visits_hot`, live reload of a
 # running HTTP service with its state intact.
 #
-# Sets up Bazel offline (tools/bazel/setup.sh: Bazel 4.2.3 from apt, rules_go
+# Sets up Bazel offline (scripts/bazel/setup.sh: Bazel 4.2.3 from apt, rules_go
 # and Gazelle from the Go module proxy), runs the example service under
 # `bazel run`, builds some state over HTTP, then edits the service's code the
 # way an editor saves and shows the running process serving the new code with
@@ -26,8 +26,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v go >/dev/null || { echo "[demo] Go 1.26 is required (https://go.dev/dl/)" >&2; exit 1; }
 
-echo "[demo] Bazel setup (tools/bazel/setup.sh)"
-bash tools/bazel/setup.sh --link .
+echo "[demo] Bazel setup (scripts/bazel/setup.sh)"
+bash scripts/bazel/setup.sh --link .
 # shellcheck disable=SC1091
 . "${RULES_GO_HOT_BAZEL_ROOT:-$HOME/.cache/rules_go_hot/bazel}/env.sh"
 bazel() { command bazel --output_user_root="$RULES_GO_HOT_BAZEL_ROOT/output_user_root" "$@"; }

@@ -20,8 +20,8 @@ echo "[test] go vet"
 go vet ./...
 
 # Bazel 4.2.3 + adapted rules_go/Gazelle, offline (idempotent; fast when done).
-echo "[test] Bazel setup (tools/bazel/setup.sh)"
-bash tools/bazel/setup.sh --link .
+echo "[test] Bazel setup (scripts/bazel/setup.sh)"
+bash scripts/bazel/setup.sh --link .
 # shellcheck disable=SC1091
 . "${RULES_GO_HOT_BAZEL_ROOT:-$HOME/.cache/rules_go_hot/bazel}/env.sh"
 # The Bazel integration tests (rules/) must run here, not skip.

@@ -1,5 +1,5 @@
 // Package bazeltest is what the Bazel integration tests (rules/, gazelle/)
-// share: the Bazel setup that tools/bazel/setup.sh installs, a hotreload
+// share: the Bazel setup that scripts/bazel/setup.sh installs, a hotreload
 // built from this tree for the hot SDK, and Bazel commands that keep one
 // output user root and disk cache.
 package bazeltest
@@ -41,9 +41,9 @@ func Setup(t *testing.T) *Env {
 	root := os.Getenv("RULES_GO_HOT_BAZEL_ROOT")
 	if root == "" {
 		if os.Getenv("RULES_GO_HOT_REQUIRE_BAZEL") == "1" {
-			t.Fatal("RULES_GO_HOT_REQUIRE_BAZEL=1 but RULES_GO_HOT_BAZEL_ROOT is unset: run tools/bazel/setup.sh and source its env.sh")
+			t.Fatal("RULES_GO_HOT_REQUIRE_BAZEL=1 but RULES_GO_HOT_BAZEL_ROOT is unset: run scripts/bazel/setup.sh and source its env.sh")
 		}
-		t.Skip("no Bazel setup (RULES_GO_HOT_BAZEL_ROOT unset): run tools/bazel/setup.sh and source its env.sh")
+		t.Skip("no Bazel setup (RULES_GO_HOT_BAZEL_ROOT unset): run scripts/bazel/setup.sh and source its env.sh")
 	}
 	once.Do(func() { theEnv, envErr = newEnv(root) })
 	if envErr != nil {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# tools/bazel/smoke_test.sh — check that the offline Bazel setup (tools/bazel/setup.sh) works:
-# runs setup.sh (seconds when already done), copies tools/bazel/testdata/hello to
+# scripts/bazel/smoke_test.sh — check that the offline Bazel setup (scripts/bazel/setup.sh) works:
+# runs setup.sh (seconds when already done), copies scripts/bazel/testdata/hello to
 # $ROOT/smoke/hello (so nothing is written into the git tree), links the generated rc into it
 # (setup.sh --link), checks ibazel and buildifier are on PATH (buildifier -mode=check on the
 # copy), then: bazel build, bazel test, bazel run, an incremental rebuild after an

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// setupGoVersion is set by BUILD.bazel (x_defs) to the Go version tools/bazel/setup.sh saw.
+// setupGoVersion is set by BUILD.bazel (x_defs) to the Go version scripts/bazel/setup.sh saw.
 var setupGoVersion string
 
 func TestGreeting(t *testing.T) {

@@ -1,4 +1,4 @@
-// Command hello is the smoke-test binary of tools/bazel/smoke_test.sh.
+// Command hello is the smoke-test binary of scripts/bazel/smoke_test.sh.
 package main
 
 import (
