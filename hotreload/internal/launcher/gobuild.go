@@ -69,6 +69,7 @@ func (r *run) buildBase() error {
 		kopts.Ctx = kctx
 		r.bg.Add(1)
 		go r.recordKit(kopts, b.flags, r.kitReady)
+		r.builder.AddPackages = r.addPackages(kopts, b.flags)
 		return nil
 	}
 }
@@ -136,6 +137,20 @@ func (r *run) buildOnce(importPath string, kopts kit.Options) (b base, changed [
 		return b, nil, err
 	}
 	return base{kit: k, bin: bin, flags: flags}, changed, nil
+}
+
+// addPackages records in the kit the archives of packages the program does
+// not contain yet (a patch's new imports): compiled as the kit's other
+// packages are, from the base's sources, so that the patch links them in.
+// The patcher calls it only once the kit is recorded.
+func (r *run) addPackages(kopts kit.Options, flags []string) func(paths []string) error {
+	return func(paths []string) error {
+		kopts.Flags = flags
+		if err := r.kit.RecordArchives(kopts, append([]string{"runtime/cgo"}, paths...)...); err != nil {
+			return err
+		}
+		return r.kit.Save()
+	}
 }
 
 // recordKit compiles (or finds) the -dynlink archives patches link with.

@@ -125,6 +125,11 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 		return u, nil
 	}
 
+	if rs := b.addImports(u); len(rs) > 0 {
+		u.ch.refusals = append(u.ch.refusals, rs...)
+		return u, nil
+	}
+
 	// Type-check the new version against the running program's packages.
 	u.info = &types.Info{
 		Types:      map[ast.Expr]types.TypeAndValue{},
@@ -149,7 +154,7 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 	if len(terrs) > 0 {
 		for i := range terrs {
 			if strings.Contains(terrs[i].Message, "is not part of the running program") {
-				terrs[i].Message += " (new imports are not supported yet; restart to apply)"
+				terrs[i].Message += " (new imports are not supported under bazel run yet; restart to apply)"
 			}
 		}
 		return nil, &CompileError{Errors: terrs}

@@ -22,6 +22,10 @@ import (
 type Builder struct {
 	Kit     *kit.Kit
 	WorkDir string // where patches are written
+	// AddPackages, if set, adds to the kit the archives of packages the
+	// program does not contain yet, so that a patch can import them (it
+	// links them in). Without it, such an import is a compile error.
+	AddPackages func(importPaths []string) error
 
 	touched map[string]slotRef // every slot a built patch of this builder set
 	pending map[string]slotRef // slots the patch being built sets
