@@ -154,7 +154,9 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 	if len(terrs) > 0 {
 		for i := range terrs {
 			if strings.Contains(terrs[i].Message, "is not part of the running program") {
-				terrs[i].Message += " (new imports are not supported under bazel run yet; restart to apply)"
+				// Only a kit that can grow (Builder.AddPackages: the go
+				// command's) takes new packages.
+				terrs[i].Message += " (under Bazel, a patch can import only packages the program contains: add the dependency and restart)"
 			}
 		}
 		return nil, &CompileError{Errors: terrs}
