@@ -12,6 +12,7 @@
 //	load.go       read a changed package (current and base), type-check it
 //	diff.go       compare declarations: changed, added, rude
 //	consts.go     decide about constants written differently
+//	imports.go    new imports: packages the kit adds (Builder.AddPackages)
 //	translate.go  rewrite references to the package's world (aliases,
 //	              accessors, wrappers, //go:linkname for package main)
 //	funcs.go      a changed function → its replacement and slot pair
