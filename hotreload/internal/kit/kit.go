@@ -30,6 +30,12 @@ import (
 // is recorded, see RecordRewrites).
 const Format = 2
 
+// MainEnv names, for the compile wrapper, the import path of the program's
+// package main while the kit's archives are built: the wrapper compiles it
+// as "main" (-p), as the host has it, instead of under its import path as
+// a plugin build would, so that patches can import it and name its types.
+const MainEnv = "GOHOT_KIT_MAIN"
+
 // Kit is a base program's patch kit.
 type Kit struct {
 	Format int `json:"format"`
@@ -486,6 +492,11 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 		return err
 	}
 	ov := filepath.Join(k.Dir, "overlay.json")
+	env := opts.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	env = append(env[:len(env):len(env)], MainEnv+"="+k.MainPackage)
 	var pkgs []*Listed
 	for attempt := 1; ; attempt++ {
 		b, err := json.Marshal(struct{ Replace map[string]string }{replace})
@@ -503,8 +514,8 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 		// and build again. If the build failed, one may be why (a file
 		// being written): list the packages without building to see.
 		var added []string
-		if pkgs, err = goList(opts.ctx(), opts.Dir, opts.Env, append([]string{"-export"}, args...)...); err != nil {
-			if listed, lerr := goList(opts.ctx(), opts.Dir, opts.Env, args...); lerr == nil {
+		if pkgs, err = goList(opts.ctx(), opts.Dir, env, append([]string{"-export"}, args...)...); err != nil {
+			if listed, lerr := goList(opts.ctx(), opts.Dir, env, args...); lerr == nil {
 				added = k.addedFiles(listed, given)
 			}
 			if len(added) == 0 {
@@ -551,6 +562,9 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 			return err
 		}
 		p.Archive = name
+		if lp.ImportPath == k.MainPackage {
+			p.ImportMap = "main" // compiled as the host has it (MainEnv)
+		}
 	}
 	_, err = k.RecordRewrites()
 	return err

@@ -55,7 +55,7 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 		return nil, nil
 	}
 
-	u := &unit{path: p.ImportPath, isMain: p.Name == "main", lang: goLang(p.Lang), fset: fset, srcs: map[*ast.File][]byte{}, names: map[*ast.File]string{}}
+	u := &unit{path: p.ImportPath, isMain: p.Name == "main" && p.LinkPath() != "main", lang: goLang(p.Lang), fset: fset, srcs: map[*ast.File][]byte{}, names: map[*ast.File]string{}}
 	u.alias = fmt.Sprintf("gohotpkg%d", index)
 	files := make([]rewriter.File, len(curFiles))
 	for i, name := range curFiles {

@@ -17,6 +17,9 @@ import (
 // what the base's rewrite generated for it.
 type unit struct {
 	path   string
+	// isMain: package main, which the patch cannot import (a kit whose
+	// archive of it was not compiled as "main": a Bazel kit, or an older
+	// one): reached through //go:linkname, its types out of reach.
 	isMain bool
 	lang   string // the package's language version (-lang), go1.N
 	alias  string // the package's import name in patch files

@@ -15,6 +15,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
 	"io/fs"
 	"os"
@@ -132,6 +134,11 @@ func versionFull(args []string, stdout, stderr io.Writer) int {
 	if instrument.NoEscapeAll() {
 		id += "-noescape"
 	}
+	if m := os.Getenv(kit.MainEnv); m != "" {
+		// The kit's package main is compiled as "main" (mainAsMain).
+		sum := sha256.Sum256([]byte(m))
+		id += "-main" + hex.EncodeToString(sum[:4])
+	}
 	f := strings.Fields(line)
 	if len(f) > 0 && strings.HasPrefix(f[len(f)-1], "buildID=") {
 		// A devel toolchain: the go command uses only the content part
@@ -185,6 +192,10 @@ type compile struct {
 	pkg      string // -p
 	lang     string // -lang
 	race     bool
+	dynlink  bool // -dynlink: a package of a plugin build (the patch kit)
+	pkgIdx   int  // index of the -p value in args (-1: none)
+	pkgEq    bool // the value is in the flag's own argument (-p=v)
+	asMain   bool // the kit's package main, compiled as "main" (mainAsMain)
 	runtime  bool // -+: the runtime or a package it depends on
 	trimIdx  int  // index of the -trimpath value in args, or -1
 	trimEq   bool // the value is in the flag's own argument (-trimpath=v)
@@ -192,7 +203,7 @@ type compile struct {
 }
 
 func parseCompile(args []string) (*compile, error) {
-	c := &compile{args: args, trimIdx: -1, firstSrc: len(args)}
+	c := &compile{args: args, trimIdx: -1, pkgIdx: -1, firstSrc: len(args)}
 	// The tool lives in $GOROOT/pkg/tool/$GOOS_$GOARCH.
 	// The compiler records files under $GOROOT as "$GOROOT/...", GOROOT
 	// being its environment's if set (rules_go builds the standard library
@@ -214,9 +225,11 @@ func parseCompile(args []string) (*compile, error) {
 		}
 		switch {
 		case a == "-p":
-			c.pkg = next()
+			c.pkg, c.pkgIdx = next(), i+1
 		case strings.HasPrefix(a, "-p="):
-			c.pkg = a[len("-p="):]
+			c.pkg, c.pkgIdx, c.pkgEq = a[len("-p="):], i, true
+		case a == "-dynlink":
+			c.dynlink = true
 		case a == "-trimpath":
 			c.trimIdx = i + 1
 		case strings.HasPrefix(a, "-trimpath="): // rules_go's form
@@ -253,6 +266,7 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 		_ = reason
 		return run(c.args, nil, stdout, stderr)
 	}
+	c.mainAsMain(srcs)
 
 	res, err := instrument.Rewrite(instrument.Settings{LinkPath: c.pkg, Lang: c.lang, Race: c.race, Runtime: c.runtime}, srcs)
 	var pathErr *fs.PathError
@@ -308,7 +322,112 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 	} else {
 		newArgs = append(newArgs[:c.firstSrc:c.firstSrc], append([]string{"-trimpath", newTrim}, newArgs[c.firstSrc:]...)...)
 	}
-	return run(newArgs, st.filter, stdout, stderr)
+	code := run(newArgs, st.filter, stdout, stderr)
+	if code == 0 && c.asMain {
+		if err := hideMainExports(c.outputs()); err != nil {
+			fmt.Fprintf(stderr, "gohot: %v\n", err)
+			return 2
+		}
+	}
+	return code
+}
+
+// mainAsMain compiles the program's package main as "main" in a build of
+// the patch kit. A plugin build compiles its main package under its import
+// path, but the kit's archive of it must be the program's package main —
+// symbols, type descriptors and export data named "main", as the host
+// compiled them — so that a patch can import it (under its import path,
+// mapped to "main") and name its types, which then are the program's own.
+//
+// Under the go command the kit says which package that is (kit.MainEnv);
+// under the hot SDK every -dynlink build of a main package is a
+// go_hot_binary's kit (the SDK is selected only by its transition).
+func (c *compile) mainAsMain(srcs []string) {
+	if !c.dynlink || c.pkg == "main" || c.pkgIdx < 0 {
+		return
+	}
+	switch {
+	case os.Getenv(kit.MainEnv) != "" && os.Getenv(kit.MainEnv) == c.pkg:
+	case os.Getenv(SDKEnv) == "bazel" && packageName(srcs[0]) == "main":
+	default:
+		return
+	}
+	c.pkg, c.asMain = "main", true
+	if c.pkgEq {
+		c.args[c.pkgIdx] = "-p=main"
+	} else {
+		c.args[c.pkgIdx] = "main"
+	}
+}
+
+// outputs are the files the compiler writes (-o, -linkobj).
+func (c *compile) outputs() []string {
+	var out []string
+	for i := 1; i < c.firstSrc; i++ {
+		a := c.args[i]
+		switch {
+		case (a == "-o" || a == "-linkobj") && i+1 < c.firstSrc:
+			out = append(out, c.args[i+1])
+		case strings.HasPrefix(a, "-o="):
+			out = append(out, a[len("-o="):])
+		case strings.HasPrefix(a, "-linkobj="):
+			out = append(out, a[len("-linkobj="):])
+		}
+	}
+	return out
+}
+
+// The plugin table of a -dynlink package named main: the compiler lists its
+// exported functions and variables there for plugin.Open, and the linker
+// takes the table (and keeps what it lists) by these names.
+var pluginTableNames = [][2]string{
+	{"go:plugin.tabs", "gohot:main.tab"},
+	{"go:plugin.exports", "gohot:main.export"},
+}
+
+// hideMainExports renames the plugin table in the kit's archive of the
+// program's package main. Compiled -dynlink as "main", the package has one,
+// like the patch's own package main: linked into a patch, the program's
+// table would be taken for the patch's (plugin.Open would look for the
+// program's exported names in the patch and fail, and the patch's own
+// table would be dropped). The names are replaced in place, by names of
+// the same length, in the object's string table: nothing else moves, and
+// the export data, whose hash the program and plugin.Open compare, is
+// untouched.
+func hideMainExports(files []string) error {
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		changed := false
+		for _, n := range pluginTableNames {
+			switch bytes.Count(b, []byte(n[0])) {
+			case 0:
+				// No exported names (or an export-data-only file).
+			case 1:
+				b = bytes.Replace(b, []byte(n[0]), []byte(n[1]), 1)
+				changed = true
+			default:
+				return fmt.Errorf("%s: %q is in the compiled package main more than once; cannot hide its plugin table", f, n[0])
+			}
+		}
+		if changed {
+			if err := os.WriteFile(f, b, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// packageName is the package clause of a Go file ("" if it has none).
+func packageName(file string) string {
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.PackageClauseOnly)
+	if err != nil {
+		return ""
+	}
+	return f.Name.Name
 }
 
 // staged is a package's rewritten files in a temporary directory.
