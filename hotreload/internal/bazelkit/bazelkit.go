@@ -133,8 +133,10 @@ func Load(opts Options) (*kit.Kit, *Description, error) {
 			p.ImportMap = bp.ImportMap
 		}
 		if bp.Main {
-			p.Name = "main"
-			p.Archive, p.Export = "", "" // package main is never imported: patches reach it by linkname
+			// The hot SDK compiles the kit's package main as "main", as
+			// the program has it (toolexec's mainAsMain): patches import
+			// it under its import path, mapped to "main".
+			p.Name, p.ImportMap = "main", "main"
 		}
 		if patchable(bp) {
 			if err := snapshot(k, p, bp, opts, abs); err != nil {

@@ -53,6 +53,10 @@ func TestLoad(t *testing.T) {
 	if out, err := exec.Command(filepath.Join(strings.TrimSpace(string(tooldir)), "compile"), "-p", "example.com/lib", "-pack", "-o", filepath.Join(rf, "lib/lib.a"), filepath.Join(rf, "app/app_hot.kit/src/example.com/lib/lib.go")).CombinedOutput(); err != nil {
 		t.Fatalf("compiling lib: %v\n%s", err, out)
 	}
+	// The hot SDK compiles the kit's package main as "main".
+	if out, err := exec.Command(filepath.Join(strings.TrimSpace(string(tooldir)), "compile"), "-p", "main", "-pack", "-o", filepath.Join(rf, "app/main.a"), filepath.Join(rf, "app/app_hot.kit/src/main/main.go"), filepath.Join(rf, "app/app_hot.kit/src/main/zz_gohot_agent.go")).CombinedOutput(); err != nil {
+		t.Fatalf("compiling main: %v\n%s", err, out)
+	}
 	d := Description{
 		Format: Format, Label: "//app:app_hot", Workspace: "ws", Binary: "app/app_hot.hotbin_/app",
 		MainImportPath: "example.com/app", Stdlib: "../io_bazel_rules_go/stdlib_/pkg", SDK: "../go_hot_sdk_tools/sdk.json",
@@ -94,7 +98,7 @@ func TestLoad(t *testing.T) {
 		t.Errorf("the kit's net/http archive changed with Bazel's: %q, %v", b, err)
 	}
 	app := k.Packages["example.com/app"]
-	if !app.Main || app.Name != "main" || app.Archive != "" || app.Dir != filepath.Join(workspace, "app") || !slices.Equal(app.Files, []string{"main.go"}) || app.Hash == "" {
+	if !app.Main || app.Name != "main" || app.Archive == "" || app.LinkPath() != "main" || app.Dir != filepath.Join(workspace, "app") || !slices.Equal(app.Files, []string{"main.go"}) || app.Hash == "" {
 		t.Errorf("main package %+v", app)
 	}
 	// rules_go compiles at the SDK's language version (no -lang): the

@@ -26,10 +26,10 @@ func wantFunctions(t *testing.T, res *Result, want ...string) {
 func TestRefusalThenUndo(t *testing.T) {
 	s := newSession(t)
 	s.want("item", itemBase)
-	bad := `func show(it *lib.Item) string { var c counter; var d counter; _, _ = c, d; return "" }`
+	bad := `func show(it *lib.Item, more ...int) string { var c counter; var d counter; _, _ = c, d; return "" }`
 	s.edit("main.go", mainShow, bad)
 	r := s.refused()
-	if r.File != "main.go" || r.Line == 0 || r.Decl != "func show" || !strings.Contains(r.Reason, "counter") {
+	if r.File != "main.go" || r.Line == 0 || r.Decl != "func show" || !strings.Contains(r.Reason, "signature") {
 		t.Errorf("refusal: %+v", r)
 	}
 	s.edit("main.go", bad, mainShow)
@@ -46,7 +46,7 @@ func TestRefusalThenUndo(t *testing.T) {
 // good edit of the function that was refused.
 func TestRefusalThenOtherEdit(t *testing.T) {
 	s := newSession(t)
-	bad := `func show(it *lib.Item) string { var c counter; _ = c; return "" }`
+	bad := `func show(it *lib.Item, more ...int) string { var c counter; _ = c; return "" }`
 	good := `func show(it *lib.Item) string { return fmt.Sprint("show ", it.Name) }`
 	s.edit("main.go", mainShow, bad)
 	s.refused()

@@ -1,7 +1,6 @@
 package patcher
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -25,13 +24,11 @@ func TestMainFuncValues(t *testing.T) {
 	s.want("item", "item 1 hello n 1 123 [0 1 2]")
 }
 
-// A generic function of package main has no symbol a patch can name: a
-// reference to it is refused with its place, not a link error.
-func TestMainGenericRefused(t *testing.T) {
+// Package main's types and generic functions are the patch's to use: the
+// kit compiles package main as "main" and the patch imports it.
+func TestMainTypesAndGenerics(t *testing.T) {
 	s := newSession(t)
-	s.edit("main.go", mainShow, `func show(it *lib.Item) string { return first(it.Name, "") }`)
-	r := s.refused()
-	if r.File != "main.go" || r.Line == 0 || r.Decl != "func show" || !strings.Contains(r.Reason, "generic function first") {
-		t.Errorf("refusal: %+v", r)
-	}
+	s.edit("main.go", mainShow, `func show(it *lib.Item) string { var c counter = 40; c += 2; return first(it.Name, "") + fmt.Sprint(" ", c) }`)
+	wantFunctions(t, s.patch(), "example.com/app.show")
+	s.want("item", "item n 42 123 [0 1 2]")
 }

@@ -16,7 +16,7 @@ import (
 // unit is one package being patched: its new version, type-checked, and
 // what the base's rewrite generated for it.
 type unit struct {
-	path   string
+	path string
 	// isMain: package main, which the patch cannot import (a kit whose
 	// archive of it was not compiled as "main": a Bazel kit, or an older
 	// one): reached through //go:linkname, its types out of reach.
@@ -378,6 +378,21 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 	xt := t.u.info.TypeOf(se.X)
 	addressable := t.u.info.Types[se.X].Addressable()
 	switch sel.Kind() {
+	case types.MethodExpr:
+		// T.m: the wrapper is that very function when the receiver is
+		// the one m is declared with.
+		fn, _ := obj.(*types.Func)
+		named := namedOf(sel.Recv())
+		if fn == nil || named == nil || len(path) != 1 || !types.Identical(sel.Recv(), fn.Signature().Recv().Type()) {
+			t.refuse(se, fmt.Sprintf("uses method expression %s through another receiver type than the method's; write the method's own receiver type, or restart to apply", obj.Name()))
+			return
+		}
+		w := t.u.funcs[named.Obj().Name()+"."+obj.Name()].Wrapper
+		if w == "" {
+			t.refuse(se, fmt.Sprintf("uses %s.%s, which a patch cannot reach (no exported wrapper was generated for it); restart to apply", named.Obj().Name(), obj.Name()))
+			return
+		}
+		t.replace(se.Pos(), se.End(), t.qual(w))
 	case types.FieldVal:
 		prefix, suffix, _, ok := t.fieldPath(se, xt, addressable, path)
 		if !ok {
@@ -386,10 +401,6 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 		t.replace(se.X.Pos(), se.X.Pos(), prefix)
 		t.replace(se.X.End(), se.End(), suffix)
 	case types.MethodVal:
-		if call == nil {
-			t.refuse(se, fmt.Sprintf("uses method value %s: a patch can call an unexported method but not take its value; wrap the call in a function literal, or restart to apply", obj.Name()))
-			return
-		}
 		prefix, suffix, rt, ok := t.fieldPath(se, xt, addressable, path[:len(path)-1])
 		if !ok {
 			return
@@ -422,6 +433,10 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 		case !wantPtr && havePtr:
 			op = "*"
 		}
+		if call == nil {
+			t.methodValue(se, fn, w, op+prefix, suffix)
+			return
+		}
 		sep := ""
 		if len(call.Args) > 0 {
 			sep = ", "
@@ -429,6 +444,59 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 		t.replace(se.X.Pos(), se.X.Pos(), t.qual(w)+"("+op+prefix)
 		t.replace(se.X.End(), call.Lparen+1, suffix+sep)
 	}
+}
+
+// methodValue translates x.m, the value of an unexported method, which
+// another package cannot take: it becomes a function literal called in
+// place that receives x (evaluated, and copied or addressed, where the
+// method value would be) and returns a function calling the method's
+// exported wrapper with it,
+//
+//	x.m  →  func(r *T) func(int) error { return func(a int) error { return W(r, a) } }(&x)
+func (t *translator) methodValue(se *ast.SelectorExpr, fn *types.Func, w, prefix, suffix string) {
+	sig := fn.Signature()
+	recv, ok := t.typeExpr(sig.Recv().Type())
+	if !ok {
+		t.refuse(se, fmt.Sprintf("takes method value %s of a type a patch cannot name; restart to apply", fn.Name()))
+		return
+	}
+	fsig, ok := t.typeExpr(types.NewSignatureType(nil, nil, nil, sig.Params(), sig.Results(), sig.Variadic()))
+	if !ok {
+		t.refuse(se, fmt.Sprintf("takes method value %s, whose signature names a type a patch cannot name; restart to apply", fn.Name()))
+		return
+	}
+	fsig = strings.TrimPrefix(fsig, "func")
+	var params, args []string
+	for i := 0; i < sig.Params().Len(); i++ {
+		typ := sig.Params().At(i).Type()
+		name := fmt.Sprintf("gohotArg%d", i)
+		arg := name
+		if sig.Variadic() && i == sig.Params().Len()-1 {
+			typ = typ.(*types.Slice).Elem()
+			arg += "..."
+			name += " ..."
+		} else {
+			name += " "
+		}
+		ts, _ := t.typeExpr(typ) // spelled above, in the signature
+		params, args = append(params, name+ts), append(args, arg)
+	}
+	results := ""
+	if s, _ := t.typeExpr(sig.Results()); sig.Results().Len() > 0 {
+		results, _ = strings.CutPrefix(s, "(")
+		results = "(" + results
+		if sig.Results().Len() == 1 && sig.Results().At(0).Name() == "" {
+			results = strings.TrimSuffix(strings.TrimPrefix(results, "("), ")")
+		}
+	}
+	ret := ""
+	if sig.Results().Len() > 0 {
+		ret = "return "
+	}
+	open := fmt.Sprintf("func(gohotRecv %s) func%s { return func(%s) %s { %s%s(%s) } }(",
+		recv, fsig, strings.Join(params, ", "), results, ret, t.qual(w), strings.Join(append([]string{"gohotRecv"}, args...), ", "))
+	t.replace(se.X.Pos(), se.X.Pos(), open+prefix)
+	t.replace(se.X.End(), se.End(), suffix+")")
 }
 
 // fieldPath builds the text around x that follows a path of (possibly

@@ -2,12 +2,14 @@ package toolexec
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/instrument"
+	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
 
@@ -220,5 +222,90 @@ func TestStageOverlay(t *testing.T) {
 	want := []string{"/home/u/m/lib/a.go", "/home/u/m/lib/b.go", "/home/u/m/lib/zz_gohot.go", "_cgo_gotypes.go"}
 	if !slices.Equal(got, want) {
 		t.Errorf("recorded %q, want %q", got, want)
+	}
+}
+
+// TestMainAsMain: in a build of the kit, the program's package main is
+// compiled as "main" — named by the kit under the go command, any -dynlink
+// package main under the hot SDK — and nothing else is.
+func TestMainAsMain(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(src, []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib := filepath.Join(dir, "lib.go")
+	if err := os.WriteFile(lib, []byte("package lib\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, kitMain, sdk string
+		args               []string
+		want               string
+	}{
+		{"kit main", "example.com/cmd/x", "", []string{"-p", "example.com/cmd/x", "-dynlink", src}, "main"},
+		{"kit main -p=", "example.com/cmd/x", "", []string{"-p=example.com/cmd/x", "-dynlink", src}, "main"},
+		{"another main (a user's plugin)", "example.com/cmd/x", "", []string{"-p", "example.com/plugins/y", "-dynlink", src}, "example.com/plugins/y"},
+		{"not -dynlink (the host)", "example.com/cmd/x", "", []string{"-p", "example.com/cmd/x", src}, "example.com/cmd/x"},
+		{"no kit", "", "", []string{"-p", "example.com/cmd/x", "-dynlink", src}, "example.com/cmd/x"},
+		{"hot SDK kit", "", "bazel", []string{"-p", "example.com/cmd/x", "-dynlink", src}, "main"},
+		{"hot SDK library", "", "bazel", []string{"-p", "example.com/lib", "-dynlink", lib}, "example.com/lib"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(kit.MainEnv, tc.kitMain)
+			t.Setenv(SDKEnv, tc.sdk)
+			c, err := parseCompile(append([]string{"/go/pkg/tool/linux_amd64/compile"}, tc.args...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.mainAsMain(c.args[c.firstSrc:])
+			got, _ := parseCompile(c.args)
+			if c.pkg != tc.want || got.pkg != tc.want || c.asMain != (tc.want == "main") {
+				t.Errorf("-p %q (args %q, asMain %v), want %q", c.pkg, c.args, c.asMain, tc.want)
+			}
+		})
+	}
+}
+
+// TestHideMainExports: a package main compiled -dynlink carries a plugin
+// table; renamed in place, the archive still links into a plugin, whose
+// table is then the patch's own.
+func TestHideMainExports(t *testing.T) {
+	for _, n := range pluginTableNames {
+		if len(n[0]) != len(n[1]) {
+			t.Fatalf("%q and %q differ in length: renaming in place would corrupt the object", n[0], n[1])
+		}
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(src, []byte("package main\n\nvar State = 1\n\nfunc Exported() int { return State }\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tooldir, err := exec.Command("go", "env", "GOTOOLDIR").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := filepath.Join(dir, "main.a")
+	if out, err := exec.Command(filepath.Join(strings.TrimSpace(string(tooldir)), "compile"), "-p", "main", "-dynlink", "-pack", "-o", a, src).CombinedOutput(); err != nil {
+		t.Fatalf("compile: %v\n%s", err, out)
+	}
+	if err := hideMainExports([]string{a}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "nm", a).CombinedOutput()
+	if err != nil {
+		t.Fatalf("nm: %v\n%s", err, out)
+	}
+	for _, n := range pluginTableNames {
+		if strings.Contains(string(out), " "+n[0]+"\n") || !strings.Contains(string(out), " "+n[1]+"\n") {
+			t.Errorf("after renaming, nm says:\n%s", out)
+		}
+	}
+	if !strings.Contains(string(out), "T main.Exported") {
+		t.Errorf("the package's own symbols changed:\n%s", out)
+	}
+	// A second pass finds nothing to rename and leaves the file alone.
+	if err := hideMainExports([]string{a}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 func greet(name string) string { return "hello " + name }
 
-// counter is a type of package main: a patch cannot name it.
+// counter is a type of package main.
 type counter int
 
 // first is a generic function of package main: a patch cannot reach it.
