@@ -4,21 +4,31 @@ import (
 	"fmt"
 	"go/ast"
 	"go/constant"
+	"go/parser"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 )
 
-// constRefusals decides about the constants written differently: a
-// constant whose type and value are the same is no change; one whose value
-// changed is refused, and the constants whose value changed only because
-// constants were added or removed before them in an iota block are refused
-// together, saying so.
-func (b *Builder) constRefusals(p *kit.Package, u *unit, bfset *token.FileSet, baseFiles []*ast.File) []Refusal {
+// A constant has no storage: the compiler copies its value into every
+// place that uses it. A new value therefore goes live by re-patching every
+// function of the program that uses the constant (in any main-module
+// package), each compiled with the new value spelled out. What cannot be
+// re-patched is said: a constant in a type (an array length) changes a
+// layout and is refused; one in a package variable's initializer was used
+// once, at start-up, and the value in memory stays (a note).
+
+// baseConsts type-checks the base version of a package whose constants
+// are written differently, and refuses those whose type changed (or which
+// no longer have a value). It returns the base's constants by name, to
+// compare values with (changedConsts).
+func (b *Builder) baseConsts(p *kit.Package, u *unit, bfset *token.FileSet, baseFiles []*ast.File) (map[string]*types.Const, []Refusal) {
 	check := func(fset *token.FileSet, files []*ast.File) *types.Info {
 		info := &types.Info{Defs: map[*ast.Ident]types.Object{}}
 		conf := types.Config{Importer: b.imp, GoVersion: goLang(p.Lang), Sizes: types.SizesFor("gc", runtime.GOARCH), Error: func(error) {}}
@@ -26,21 +36,13 @@ func (b *Builder) constRefusals(p *kit.Package, u *unit, bfset *token.FileSet, b
 		return info
 	}
 	binfo, cinfo := check(bfset, baseFiles), check(u.fset, u.files)
-	type shift struct {
-		first  *decl
-		names  []string
-		values []string
+	base := map[string]*types.Const{}
+	for id, obj := range binfo.Defs {
+		if c, ok := obj.(*types.Const); ok && c.Parent() == c.Pkg().Scope() {
+			base[id.Name] = c
+		}
 	}
-	type group struct {
-		own, follow []*decl
-		whys        []string
-		values      []string
-	}
-	groups := map[*ast.ValueSpec]*group{}
-	var gorder []*ast.ValueSpec
 	var out []Refusal
-	shifts := map[*ast.GenDecl]*shift{}
-	var order []*ast.GenDecl
 	for _, c := range u.ch.consts {
 		bc, _ := binfo.Defs[c.base.ident].(*types.Const)
 		cc, _ := cinfo.Defs[c.cur.ident].(*types.Const)
@@ -50,131 +52,184 @@ func (b *Builder) constRefusals(p *kit.Package, u *unit, bfset *token.FileSet, b
 			why = "its declaration changed"
 		case !types.Identical(bc.Type(), cc.Type()) && bc.Type().String() != cc.Type().String():
 			why = fmt.Sprintf("its type changed from %s to %s", bc.Type(), cc.Type())
-		case bc.Val().Kind() != cc.Val().Kind() || !constant.Compare(bc.Val(), token.EQL, cc.Val()):
-			why = fmt.Sprintf("its value changed from %s to %s", bc.Val(), cc.Val())
 		default:
-			continue // written differently, same constant
+			continue // the same constant, or a new value: re-patched
 		}
-		if bc != nil && cc != nil && c.base.expr == c.cur.expr && c.base.iota != c.cur.iota {
-			// Same expression, another iota: the block moved under it.
-			sh := shifts[c.cur.block]
-			if sh == nil {
-				sh = &shift{first: c.cur}
-				shifts[c.cur.block] = sh
-				order = append(order, c.cur.block)
-			}
-			if c.cur.pos.Offset < sh.first.pos.Offset {
-				sh.first = c.cur
-			}
-			sh.names = append(sh.names, c.cur.name)
-			sh.values = append(sh.values, fmt.Sprintf("%s %s → %s", c.cur.name, bc.Val(), cc.Val()))
+		out = append(out, b.refusal(c.cur.pos, "const "+c.cur.name, why+": the code that uses it was compiled for the old one; restart to apply"))
+	}
+	return base, out
+}
+
+// changedConsts records the package-level constants of u whose value
+// differs from the base's (written differently, or computed from one
+// that is), with their old values.
+func (u *unit) changedConsts(base map[string]*types.Const) {
+	for _, name := range u.pkg.Scope().Names() {
+		c, ok := u.pkg.Scope().Lookup(name).(*types.Const)
+		bc := base[name]
+		if !ok || bc == nil || c.Val().Kind() == constant.Unknown {
 			continue
 		}
-		// A constant that repeats a changed expression changes with the
-		// constant that spells it: one cause, one refusal.
-		key := c.cur.node.(*ast.ValueSpec)
-		if c.cur.repeats != nil && c.base.expr != c.cur.expr {
-			key = c.cur.repeats
-		}
-		g := groups[key]
-		if g == nil {
-			g = &group{}
-			groups[key] = g
-			gorder = append(gorder, key)
-		}
-		if c.cur.repeats == nil || key != c.cur.repeats {
-			g.own = append(g.own, c.cur)
-			g.whys = append(g.whys, why)
-		} else {
-			g.follow = append(g.follow, c.cur)
-			g.values = append(g.values, fmt.Sprintf("%s %s → %s", c.cur.name, bc.Val(), cc.Val()))
+		if bc.Val().Kind() != c.Val().Kind() || !constant.Compare(bc.Val(), token.EQL, c.Val()) {
+			u.oldConsts[c] = bc.Val()
 		}
 	}
-	for _, key := range gorder {
-		g := groups[key]
-		all := append(append([]*decl(nil), g.own...), g.follow...)
-		sort.Slice(all, func(i, j int) bool { return all[i].pos.Offset < all[j].pos.Offset })
-		var names []string
-		for _, d := range all {
-			names = append(names, d.name)
-		}
-		var why string
-		switch {
-		case len(g.own) == 1 && len(g.follow) == 0:
-			why = g.whys[0]
-		case len(g.own) == 0:
-			why = "the expression they repeat changed, and with it their values (" + strings.Join(g.values, ", ") + ")"
-		default:
-			var parts []string
-			for i, d := range g.own {
-				parts = append(parts, fmt.Sprintf("%s: %s", d.name, g.whys[i]))
-			}
-			why = strings.Join(parts, "; ")
-			if len(g.follow) > 0 {
-				why += "; and so the values of the constants that repeat its expression (" + strings.Join(g.values, ", ") + ")"
+}
+
+// constSet is the constants whose value a patch changes: import path →
+// name → the constant as the current sources declare it.
+type constSet map[string]map[string]*types.Const
+
+// lookup returns the current version of obj if it is a package-level
+// constant whose value changed (obj may be the base's object, as another
+// package sees it, or the current one).
+func (s constSet) lookup(obj types.Object) *types.Const {
+	c, ok := obj.(*types.Const)
+	if !ok || c.Pkg() == nil || c.Parent() != c.Pkg().Scope() {
+		return nil
+	}
+	return s[c.Pkg().Path()][c.Name()]
+}
+
+// constImporters lists the main-module packages, other than those already
+// being patched, that import a package whose exported constants changed:
+// functions there may use them.
+func (b *Builder) constImporters(changed constSet, loaded map[string]bool) []string {
+	exported := map[string]bool{}
+	for path, cs := range changed {
+		for name := range cs {
+			if token.IsExported(name) {
+				exported[path] = true
 			}
 		}
-		out = append(out, b.refusal(all[0].pos, "const "+strings.Join(names, ", "), why+": constants are compiled into every place that uses them; restart to apply"))
 	}
-	for _, blk := range order {
-		sh := shifts[blk]
-		sort.Strings(sh.names)
-		sort.Strings(sh.values)
-		cause := b.blockEdit(blk, u, bfset, baseFiles)
-		out = append(out, b.refusal(sh.first.pos, "const "+strings.Join(sh.names, ", "),
-			fmt.Sprintf("%s changes the iota of the constants after it, and so their values (%s): constants are compiled into every place that uses them; restart to apply, or add new constants at the end of the block", cause, strings.Join(sh.values, ", "))))
+	if len(exported) == 0 {
+		return nil
 	}
+	var out []string
+	for path, p := range b.Kit.Packages {
+		if !p.Main || loaded[path] || p.Name == "main" && path != b.Kit.MainPackage {
+			continue
+		}
+		for _, name := range p.Files {
+			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(p.Dir, name), nil, parser.ImportsOnly)
+			if err != nil {
+				continue // a file being written: a later save patches it
+			}
+			hit := false
+			for _, imp := range f.Imports {
+				if ip, err := strconv.Unquote(imp.Path.Value); err == nil && exported[ip] {
+					hit = true
+				}
+			}
+			if hit {
+				out = append(out, path)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 
-// blockEdit says which constants were added to or removed from a const
-// block, compared with the base's block that has the same constants.
-func (b *Builder) blockEdit(blk *ast.GenDecl, u *unit, bfset *token.FileSet, baseFiles []*ast.File) string {
-	names := func(gd *ast.GenDecl) map[string]bool {
-		m := map[string]bool{}
-		for _, sp := range gd.Specs {
-			for _, id := range sp.(*ast.ValueSpec).Names {
-				m[id.Name] = true
+// constUsers re-patches every function of u that uses a changed constant,
+// and says what cannot follow the new value: a signature or a type that
+// uses it is refused (its layout or every caller depends on it), a
+// package variable's initializer that uses it keeps the value it computed
+// at start-up (a note), and a constant of another package computed from it
+// is refused (its users were compiled with the value it had).
+func (u *unit) constUsers(changed constSet) {
+	uses := func(n ast.Node) *types.Const {
+		var found *types.Const
+		ast.Inspect(n, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && found == nil {
+				found = changed.lookup(u.info.Uses[id])
 			}
-		}
-		return m
+			return found == nil
+		})
+		return found
 	}
-	cur := names(blk)
-	var old map[string]bool
-	for _, f := range baseFiles {
-		for _, d := range f.Decls {
-			if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.CONST {
-				m := names(gd)
-				for n := range cur {
-					if m[n] && n != "_" {
-						old = m
-					}
+	value := func(c *types.Const) string {
+		if old, ok := u.oldConsts[c]; ok {
+			return fmt.Sprintf("%s (%s → %s)", c.Name(), old, c.Val())
+		}
+		if c.Pkg() != u.pkg {
+			return fmt.Sprintf("%s.%s (now %s)", c.Pkg().Name(), c.Name(), c.Val())
+		}
+		return c.Name()
+	}
+	have := map[string]bool{}
+	for _, d := range append(append([]*decl(nil), u.ch.changed...), u.ch.added...) {
+		have[d.key] = true
+	}
+	cur := declsOf(u.fset, u.files)
+	users := map[*types.Const][]string{}
+	for _, key := range sortedDeclKeys(cur) {
+		d := cur[key]
+		switch n := d.node.(type) {
+		case *ast.FuncDecl:
+			c := uses(n.Type)
+			if c == nil && n.Recv != nil {
+				c = uses(n.Recv)
+			}
+			if c != nil {
+				u.ch.refusals = append(u.ch.refusals, u.refusal(d.pos, d.label(), fmt.Sprintf("its signature uses constant %s, whose value changed: every caller was compiled against the old signature; restart to apply", value(c))))
+				continue
+			}
+			if n.Body == nil {
+				continue
+			}
+			c = uses(n.Body)
+			if c == nil {
+				continue
+			}
+			if strings.HasPrefix(key, "init#") {
+				p := u.refusal(d.pos, "", "")
+				note := fmt.Sprintf("%s:%d: func init uses constant %s, whose value changed; it ran at start-up with the old value and does not run again (restart to re-run it)", p.File, p.Line, value(c))
+				u.ch.notes = append(u.ch.notes, note)
+				u.ch.notLive = append(u.ch.notLive, note)
+				continue
+			}
+			users[c] = append(users[c], d.name)
+			if !have[key] {
+				u.ch.changed = append(u.ch.changed, d)
+				u.ch.constUsers = append(u.ch.constUsers, d)
+				have[key] = true
+			}
+		case *ast.TypeSpec:
+			if c := uses(n); c != nil {
+				u.ch.refusals = append(u.ch.refusals, u.refusal(d.pos, d.label(), fmt.Sprintf("the type uses constant %s, whose value changed (an array length, say): values of the type live in memory with the old layout; restart to apply", value(c))))
+			}
+		case *ast.ValueSpec:
+			if d.block != nil { // a constant
+				if c := uses(n); c != nil && c.Pkg() != u.pkg {
+					u.ch.refusals = append(u.ch.refusals, u.refusal(d.pos, d.label(), fmt.Sprintf("is computed from constant %s, whose value changed: the code using %s was compiled with the old value; restart to apply", value(c), d.name)))
 				}
+				continue
+			}
+			if c := uses(n); c != nil {
+				p := u.refusal(d.pos, "", "")
+				note := fmt.Sprintf("%s:%d: var %s: its initializer uses constant %s, whose value changed; it ran at start-up and the value in memory stays (restart to recompute it)", p.File, p.Line, d.name, value(c))
+				u.ch.notes = append(u.ch.notes, note)
+				u.ch.notLive = append(u.ch.notLive, note)
 			}
 		}
 	}
-	var added, removed []string
-	for n := range cur {
-		if !old[n] {
-			added = append(added, n)
-		}
+	var cs []*types.Const
+	for c := range users {
+		cs = append(cs, c)
 	}
-	for n := range old {
-		if !cur[n] {
-			removed = append(removed, n)
-		}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Name() < cs[j].Name() })
+	for _, c := range cs {
+		u.ch.notes = append(u.ch.notes, fmt.Sprintf("constant %s: the code that uses it is patched with the new value (%s)", value(c), strings.Join(users[c], ", ")))
 	}
-	sort.Strings(added)
-	sort.Strings(removed)
-	var parts []string
-	if len(added) > 0 {
-		parts = append(parts, "inserting "+strings.Join(added, ", "))
+}
+
+func sortedDeclKeys(m map[string]*decl) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	if len(removed) > 0 {
-		parts = append(parts, "removing "+strings.Join(removed, ", "))
-	}
-	if len(parts) == 0 {
-		return "reordering the block"
-	}
-	return strings.Join(parts, " and ")
+	sort.Strings(keys)
+	return keys
 }

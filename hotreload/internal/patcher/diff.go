@@ -180,9 +180,13 @@ type changes struct {
 	refusals []Refusal
 	notes    []string
 	notLive  []string // the notes about changes the program will not show by itself
-	// consts are constants written differently: refused if their value
-	// or type differs (which needs type checking).
+	// consts are constants written differently: refused if their type
+	// differs (which needs type checking), re-patched where they are used
+	// if their value does.
 	consts []constChange
+	// constUsers are the functions in changed only because they use a
+	// constant whose value changed (their text is the base's).
+	constUsers []*decl
 }
 
 type constChange struct{ base, cur *decl }

@@ -73,44 +73,61 @@ func TestResetWithPatchedPackage(t *testing.T) {
 	s.want("item", "item 1 n 11 123 [0 1 2]")
 }
 
-// One changed constant of a block is one refusal; constants shifted by an
-// insertion in an iota block are one refusal that says so; a constant
-// added at the end of the block lives in the patch.
-func TestConstRefusals(t *testing.T) {
+// A constant whose value changes goes live: every function that uses it,
+// in its package or another, is patched with the new value, with a note
+// saying so; iota blocks too. A constant used in a type is refused, one
+// used in a variable's initializer is noted (the value in memory stays).
+func TestConstChanges(t *testing.T) {
 	s := newSession(t)
 	s.edit("lib/lib.go", "medium = 2", "medium = 20")
-	r := s.refused()
-	if r.Decl != "const medium" || !strings.Contains(r.Reason, "2 to 20") || r.File != "lib/lib.go" {
-		t.Errorf("changed constant: %+v", r)
+	res := s.patch()
+	wantFunctions(t, res, "example.com/app/lib.Sizes")
+	if !strings.Contains(strings.Join(res.Notes, "\n"), "medium (2 → 20)") {
+		t.Errorf("notes %q: want the constant's change", res.Notes)
 	}
-	s.edit("lib/lib.go", "medium = 20", "medium = 2")
+	s.want("item", "item 1 n 1 303 [0 1 2]")
 
-	// Written differently, the same constant: no change at all.
+	// Written differently, the same constant: no further change.
+	s.edit("lib/lib.go", "medium = 20", "medium = 2")
 	s.edit("lib/lib.go", "medium = 2", "medium = 1 + 1")
-	if res := s.build(); len(res.Refusals) != 0 || !res.Unchanged {
+	if res := s.build(); len(res.Refusals) != 0 || len(res.Functions) != 1 || res.Functions[0] != "example.com/app/lib.Sizes" {
 		t.Errorf("same value written differently: %+v", res)
 	}
+	s.patch()
+	s.want("item", "item 1 n 1 123 [0 1 2]")
 	s.edit("lib/lib.go", "medium = 1 + 1", "medium = 2")
 
-	// The expression a block repeats: one cause, one refusal.
+	// The expression a block repeats, used here and in package main.
 	s.edit("lib/lib.go", "KindA Kind = iota\n", "KindA Kind = iota + 1\n")
-	r = s.refused()
-	if r.Decl != "const KindA, KindB, KindC" || !strings.Contains(r.Reason, "0 to 1") || !strings.Contains(r.Reason, "KindC 2 → 3") {
-		t.Errorf("changed repeated expression: %+v", r)
-	}
-	s.edit("lib/lib.go", "KindA Kind = iota + 1\n", "KindA Kind = iota\n")
-
-	s.edit("lib/lib.go", "KindA Kind = iota\n", "KindA Kind = iota\n\tKindZ\n")
-	r = s.refused()
-	if !strings.Contains(r.Decl, "KindB") || !strings.Contains(r.Decl, "KindC") || !strings.Contains(r.Reason, "KindZ") || !strings.Contains(r.Reason, "iota") {
-		t.Errorf("shifted constants: %+v", r)
-	}
-	s.edit("lib/lib.go", "KindA Kind = iota\n\tKindZ\n", "KindA Kind = iota\n")
-
-	s.edit("lib/lib.go", "\tKindC\n)", "\tKindC\n\tKindD\n)")
-	s.edit("lib/lib.go", "[]Kind{KindA, KindB, KindC}", "[]Kind{KindA, KindB, KindC, KindD}")
+	wantFunctions(t, s.patch(), "example.com/app/lib.Kinds", "example.com/app.kindB")
+	s.want("item", "item 1 n 1 123 [1 2 3]")
+	s.want("kind", "kind 2 13")
+	// An insertion shifts the constants after it.
+	s.edit("lib/lib.go", "KindA Kind = iota + 1\n", "KindA Kind = iota\n\tKindZ\n")
 	s.patch()
-	s.want("item", "item 1 n 1 123 [0 1 2 3]")
+	s.want("item", "item 1 n 1 123 [0 2 3]")
+	s.want("kind", "kind 2 13")
+	s.edit("lib/lib.go", "KindA Kind = iota\n\tKindZ\n", "KindA Kind = iota\n")
+	s.patch()
+	s.want("kind", "kind 1 13")
+
+	// In a type: refused, with the reason.
+	s.edit("lib/lib.go", "large  = 3", "large  = 4")
+	r := s.refused()
+	if r.Decl != "type block" || !strings.Contains(r.Reason, "large (3 → 4)") || r.File != "lib/lib.go" {
+		t.Errorf("constant in a type: %+v", r)
+	}
+	s.edit("lib/lib.go", "large  = 4", "large  = 3")
+
+	// In a variable's initializer: the value in memory stays, and the
+	// event says so.
+	s.edit("lib/lib.go", "small  = 1", "small  = 5")
+	res = s.patch()
+	if len(res.NotLive) != 1 || !strings.Contains(res.NotLive[0], "var defaultSize") {
+		t.Errorf("not live: %q", res.NotLive)
+	}
+	s.want("item", "item 1 n 1 523 [0 1 2]")
+	s.want("kind", "kind 1 13")
 }
 
 // A struct tag change is refused for what it is, not as a layout change.

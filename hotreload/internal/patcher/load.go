@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/build"
+	"go/constant"
 	"go/parser"
 	"go/scanner"
 	"go/token"
@@ -23,7 +24,7 @@ import (
 // loadChanged parses the current and base versions of a main-module
 // package; if they differ it type-checks the current one and returns the
 // unit to patch (nil if nothing changed).
-func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Package, index int) (*unit, error) {
+func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Package, index int, force bool) (*unit, error) {
 	curFiles, err := goFilesIn(p.Dir)
 	if err != nil {
 		return nil, err
@@ -51,11 +52,11 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 			same = false
 		}
 	}
-	if same && !b.touchedIn(p.ImportPath) {
+	if same && !b.touchedIn(p.ImportPath) && !force {
 		return nil, nil
 	}
 
-	u := &unit{path: p.ImportPath, isMain: p.Name == "main" && p.LinkPath() != "main", lang: goLang(p.Lang), fset: fset, srcs: map[*ast.File][]byte{}, names: map[*ast.File]string{}}
+	u := &unit{path: p.ImportPath, isMain: p.Name == "main" && p.LinkPath() != "main", lang: goLang(p.Lang), force: force, oldConsts: map[*types.Const]constant.Value{}, fset: fset, srcs: map[*ast.File][]byte{}, names: map[*ast.File]string{}}
 	u.alias = fmt.Sprintf("gohotpkg%d", index)
 	files := make([]rewriter.File, len(curFiles))
 	for i, name := range curFiles {
@@ -118,8 +119,12 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 		u.ch.refusals = append(u.ch.refusals, b.refusal(fset.Position(u.files[0].Package), "package "+p.Name, "the running program compiled the package with cgo, which patches do not support yet; restart to apply"))
 		return u, nil
 	}
+	u.bfset, u.baseFiles = bfset, baseFiles
+	var baseConsts map[string]*types.Const
 	if len(u.ch.consts) > 0 {
-		u.ch.refusals = append(u.ch.refusals, b.constRefusals(p, u, bfset, baseFiles)...)
+		var rs []Refusal
+		baseConsts, rs = b.baseConsts(p, u, bfset, baseFiles)
+		u.ch.refusals = append(u.ch.refusals, rs...)
 	}
 	if len(u.ch.refusals) > 0 {
 		return u, nil
@@ -173,11 +178,23 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 			}
 		}
 	}
-	// What the running program will not see by itself (invariant 7).
-	notLive := reach.ForPatch(b.Kit, p.ImportPath, fset, u.files, bfset, baseFiles, func(p token.Position) string { return b.relPath(p.Filename) })
+	if baseConsts != nil {
+		u.changedConsts(baseConsts)
+	}
+	return u, nil
+}
+
+// reachNotes adds to u what the running program will not see by itself
+// (invariant 7): changed functions that ran at start-up, function values
+// made by old code.
+func (b *Builder) reachNotes(u *unit) {
+	var also []string
+	for _, d := range u.ch.constUsers {
+		also = append(also, d.name)
+	}
+	notLive := reach.ForPatch(b.Kit, u.path, u.fset, u.files, u.bfset, u.baseFiles, also, func(p token.Position) string { return b.relPath(p.Filename) })
 	u.ch.notes = append(u.ch.notes, notLive...)
 	u.ch.notLive = append(u.ch.notLive, notLive...)
-	return u, nil
 }
 
 func (b *Builder) touchedIn(pkg string) bool {

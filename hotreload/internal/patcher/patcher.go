@@ -171,18 +171,48 @@ func (b *Builder) Build() (*Result, error) {
 		}
 	}
 	sort.Strings(paths)
+	loaded := map[string]bool{}
 	for _, path := range paths {
-		u, err := b.loadChanged(fset, imp, b.Kit.Packages[path], len(units))
+		u, err := b.loadChanged(fset, imp, b.Kit.Packages[path], len(units), false)
 		if err != nil {
 			return nil, err
 		}
-		if u == nil {
-			continue
+		if u != nil {
+			units = append(units, u)
+			loaded[path] = true
+		}
+	}
+	// Constants whose value changed: every function that uses one, in
+	// any package, is patched again with the new value.
+	consts := constSet{}
+	for _, u := range units {
+		for c := range u.oldConsts {
+			if consts[u.path] == nil {
+				consts[u.path] = map[string]*types.Const{}
+			}
+			consts[u.path][c.Name()] = c
+		}
+	}
+	if len(consts) > 0 {
+		for _, path := range b.constImporters(consts, loaded) {
+			u, err := b.loadChanged(fset, imp, b.Kit.Packages[path], len(units), true)
+			if err != nil {
+				return nil, err
+			}
+			units = append(units, u)
+		}
+	}
+	for _, u := range units {
+		if u.info != nil && len(u.ch.refusals) == 0 {
+			u.consts = consts
+			if len(consts) > 0 {
+				u.constUsers(consts)
+			}
+			b.reachNotes(u)
 		}
 		addRefusals(res, u.ch.refusals...)
 		res.Notes = append(res.Notes, u.ch.notes...)
 		res.NotLive = append(res.NotLive, u.ch.notLive...)
-		units = append(units, u)
 	}
 	if len(res.Refusals) > 0 {
 		res.Generate = time.Since(start)

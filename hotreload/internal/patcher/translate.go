@@ -22,21 +22,28 @@ type unit struct {
 	// one): reached through //go:linkname, its types out of reach.
 	isMain bool
 	lang   string // the package's language version (-lang), go1.N
-	alias  string // the package's import name in patch files
-	fset   *token.FileSet
-	files  []*ast.File
-	srcs   map[*ast.File][]byte
-	names  map[*ast.File]string // absolute file names
-	pkg    *types.Package
-	info   *types.Info
-	man    rewriter.Manifest
-	ch     *changes
-	added  map[types.Object]bool
-	funcs  map[string]rewriter.Func
-	types  map[string]rewriter.Type
-	vars   map[string]rewriter.Var
-	linked map[string]string // main package: symbol -> local linkname'd declaration
-	kept   map[string]bool   // main package: the functions the program keeps for patches
+	force  bool   // loaded though unchanged: it uses constants whose value changed
+	// oldConsts are the package's constants whose value changed, with
+	// their base values; consts, those of every package of the patch.
+	oldConsts map[*types.Const]constant.Value
+	consts    constSet
+	bfset     *token.FileSet // the base version, for the notes of reach
+	baseFiles []*ast.File
+	alias     string // the package's import name in patch files
+	fset      *token.FileSet
+	files     []*ast.File
+	srcs      map[*ast.File][]byte
+	names     map[*ast.File]string // absolute file names
+	pkg       *types.Package
+	info      *types.Info
+	man       rewriter.Manifest
+	ch        *changes
+	added     map[types.Object]bool
+	funcs     map[string]rewriter.Func
+	types     map[string]rewriter.Type
+	vars      map[string]rewriter.Var
+	linked    map[string]string // main package: symbol -> local linkname'd declaration
+	kept      map[string]bool   // main package: the functions the program keeps for patches
 	// refusal makes a refusal at a position (module-relative).
 	refusal func(p token.Position, decl, reason string) Refusal
 }
@@ -220,6 +227,12 @@ func (t *translator) walk(n ast.Node) {
 			if id, ok := n.X.(*ast.Ident); ok {
 				if pn, ok := t.u.info.Uses[id].(*types.PkgName); ok {
 					t.imports[pn.Imported().Path()] = pn.Name()
+					if c := t.u.consts.lookup(t.u.info.Uses[n.Sel]); c != nil {
+						// Another package's constant, whose value this
+						// patch changes: the base's export data has the
+						// old one.
+						t.replace(n.Pos(), n.End(), t.constExpr(n, c))
+					}
 					return false
 				}
 			}
@@ -270,6 +283,9 @@ func (t *translator) ident(id *ast.Ident) {
 		if obj.Parent() == obj.Pkg().Scope() {
 			t.imports[obj.Pkg().Path()] = "."
 		}
+		if c := t.u.consts.lookup(obj); c != nil {
+			t.replace(id.Pos(), id.End(), t.constExpr(id, c))
+		}
 		return
 	}
 	if obj.Parent() != t.u.pkg.Scope() || t.u.added[obj] {
@@ -282,7 +298,9 @@ func (t *translator) ident(id *ast.Ident) {
 	}
 	switch obj := obj.(type) {
 	case *types.Const:
-		if !obj.Exported() {
+		// An unexported constant cannot be named; one whose value this
+		// patch changes has its old value in the running program.
+		if !obj.Exported() || t.u.consts.lookup(obj) != nil {
 			t.replace(id.Pos(), id.End(), t.constExpr(id, obj))
 			return
 		}

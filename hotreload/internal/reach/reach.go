@@ -8,6 +8,7 @@ import (
 	"go/printer"
 	"go/token"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -27,6 +28,9 @@ type Package struct {
 type Change struct {
 	Path      string
 	Base, Cur *Package
+	// Also are functions ("F", "T.M") changed though their text is the
+	// base's: they use a constant whose value changed.
+	Also []string
 }
 
 // Program is what the analysis reads: the program's main package and its
@@ -42,7 +46,7 @@ type Program struct {
 // whose current files (parsed in fset) and base files (in baseFset) the
 // patcher has; the other packages of the kit's main module are read from
 // disk.
-func ForPatch(k *kit.Kit, path string, fset *token.FileSet, files []*ast.File, baseFset *token.FileSet, baseFiles []*ast.File, rel func(token.Position) string) []string {
+func ForPatch(k *kit.Kit, path string, fset *token.FileSet, files []*ast.File, baseFset *token.FileSet, baseFiles []*ast.File, also []string, rel func(token.Position) string) []string {
 	p := k.Packages[path]
 	if p == nil {
 		return nil
@@ -64,7 +68,7 @@ func ForPatch(k *kit.Kit, path string, fset *token.FileSet, files []*ast.File, b
 		}
 	}
 	sort.Slice(prog.Packages, func(i, j int) bool { return prog.Packages[i].Path < prog.Packages[j].Path })
-	return Notes(prog, Change{Path: path, Cur: cur, Base: &Package{Path: path, Name: p.Name, Fset: baseFset, Files: baseFiles}})
+	return Notes(prog, Change{Path: path, Cur: cur, Base: &Package{Path: path, Name: p.Name, Fset: baseFset, Files: baseFiles}, Also: also})
 }
 
 // importers returns the packages of imports (import path → its imports)
@@ -152,7 +156,7 @@ func Notes(prog *Program, ch Change) []string {
 			}
 			continue
 		}
-		if text(ch.Base.Fset, bd) == text(ch.Cur.Fset, cd) {
+		if text(ch.Base.Fset, bd) == text(ch.Cur.Fset, cd) && !slices.Contains(ch.Also, key) {
 			continue
 		}
 		startup := fn != nil && (fn.root || a.once[fn])

@@ -21,6 +21,8 @@ type counter int
 // first is a generic function of package main: a patch cannot reach it.
 func first[T any](a, b T) T { return a }
 
+func kindB() int { return int(lib.KindB) }
+
 func show(it *lib.Item) string { return fmt.Sprint(it.ID, " ", it.Name, " ", it.Count()) }
 
 func main() {
@@ -36,6 +38,8 @@ func main() {
 			fmt.Println("result", s.Bump(1), s.Describe(), lib.Max(3, 7), lib.Max("a", "b"), greet("x"), lib.Hits())
 		case "item":
 			fmt.Println("item", show(lib.NewItem("n")), lib.Sizes(), lib.Kinds())
+		case "kind":
+			fmt.Println("kind", kindB(), lib.DefaultSize())
 		case "load":
 			if err := apply(f[1]); err != nil {
 				fmt.Println("error", err)

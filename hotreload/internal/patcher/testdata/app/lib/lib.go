@@ -59,6 +59,13 @@ const (
 
 func Sizes() int { return small*100 + medium*10 + large }
 
+// block's layout depends on large; defaultSize was computed from small.
+type block [large]int
+
+var defaultSize = small * 10
+
+func DefaultSize() int { return defaultSize + len(block{}) }
+
 type Base struct{ ID int }
 
 // Item embeds Base, has a tagged field and an unexported one.
