@@ -310,7 +310,9 @@ func (o *oracle) edit(e *Edit, save string) *Result {
 	r.Event = ev.Event
 	for _, x := range evs {
 		switch x.Event {
-		case evApplied:
+		case evApplied, evUnchanged:
+			// unchanged carries notes too: a changed variable
+			// initializer does not run again.
 			r.Gen, r.Functions, r.Notes, r.NotLive, r.PatchMS = x.Gen, x.Functions, x.Notes, x.NotLive, x.TotalMS
 		case evRefused:
 			r.Reasons = append(r.Reasons, fmt.Sprintf("%s:%d: %s: %s", x.File, x.Line, x.Decl, x.Reason))

@@ -9,10 +9,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
@@ -70,6 +73,16 @@ func Check(base, cur *kit.Kit) ([]Problem, error) {
 	if base.Wrapper != cur.Wrapper {
 		probs = append(probs, Problem{Reason: fmt.Sprintf("the base was instrumented by another hotreload (%s), this build by %s: build with the base's rules_go_hot version", base.Wrapper, cur.Wrapper)})
 	}
+	// A workspace package that imports an edited one is compiled anew
+	// (its archive records what it imports) though its own sources are
+	// the same: that is no other build setting.
+	edited := map[string]bool{}
+	for path, c := range cur.Packages {
+		if b, ok := base.Packages[path]; ok && b.Main && c.Main && !sameSources(base, b, cur, c) {
+			edited[path] = true
+		}
+	}
+	dependsOnEdit := importersOf(edited, cur)
 	for _, path := range sortedKeys(cur.Packages) {
 		c := cur.Packages[path]
 		b, ok := base.Packages[path]
@@ -89,6 +102,9 @@ func Check(base, cur *kit.Kit) ([]Problem, error) {
 		same, err := sameFile(ba, ca)
 		if err != nil {
 			return nil, err
+		}
+		if !same && b.Main && dependsOnEdit[path] {
+			continue // compiled against an edited package
 		}
 		if !same {
 			what := "its compiled form differs from the base's"
@@ -213,4 +229,43 @@ func sortedKeys(m map[string]*kit.Package) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// importersOf returns the workspace packages of k that import one of
+// edited, directly or through others (read from the imports of their
+// current sources).
+func importersOf(edited map[string]bool, k *kit.Kit) map[string]bool {
+	imports := map[string][]string{}
+	for path, p := range k.Packages {
+		if !p.Main {
+			continue
+		}
+		for _, name := range p.Files {
+			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(p.Dir, name), nil, parser.ImportsOnly)
+			if err != nil {
+				continue
+			}
+			for _, imp := range f.Imports {
+				if ip, err := strconv.Unquote(imp.Path.Value); err == nil {
+					imports[path] = append(imports[path], ip)
+				}
+			}
+		}
+	}
+	in := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for p, deps := range imports {
+			if in[p] {
+				continue
+			}
+			for _, d := range deps {
+				if edited[d] || in[d] {
+					in[p], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	return in
 }

@@ -42,7 +42,7 @@ type Event struct {
 	Functions []string `json:"functions,omitempty"`
 	Files     []string `json:"files,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
-	// NotLive (applied) are the notes, also in Notes, about changes the
+	// NotLive (applied, unchanged) are the notes, also in Notes, about changes the
 	// running program will not show by itself; empty when all is live.
 	NotLive []string `json:"not_live,omitempty"`
 

@@ -48,7 +48,7 @@ func (r *run) change(files []string) (code int, exited bool) {
 		return 0, false
 	}
 	if res.Unchanged {
-		r.emit(events.Event{Event: events.Unchanged, Files: rel})
+		r.emit(events.Event{Event: events.Unchanged, Files: rel, Notes: res.Notes, NotLive: res.NotLive})
 		return 0, false
 	}
 	r.apply(res, start)

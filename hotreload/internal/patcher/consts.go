@@ -28,14 +28,8 @@ import (
 // are written differently, and refuses those whose type changed (or which
 // no longer have a value). It returns the base's constants by name, to
 // compare values with (changedConsts).
-func (b *Builder) baseConsts(p *kit.Package, u *unit, bfset *token.FileSet, baseFiles []*ast.File) (map[string]*types.Const, []Refusal) {
-	check := func(fset *token.FileSet, files []*ast.File) *types.Info {
-		info := &types.Info{Defs: map[*ast.Ident]types.Object{}}
-		conf := types.Config{Importer: b.imp, GoVersion: goLang(p.Lang), Sizes: types.SizesFor("gc", runtime.GOARCH), Error: func(error) {}}
-		conf.Check(p.ImportPath, fset, files, info)
-		return info
-	}
-	binfo, cinfo := check(bfset, baseFiles), check(u.fset, u.files)
+func (b *Builder) baseConsts(p *kit.Package, u *unit, binfo *types.Info) (map[string]*types.Const, []Refusal) {
+	cinfo := b.declTypes(p, u.fset, u.files)
 	base := map[string]*types.Const{}
 	for id, obj := range binfo.Defs {
 		if c, ok := obj.(*types.Const); ok && c.Parent() == c.Pkg().Scope() {
@@ -58,6 +52,49 @@ func (b *Builder) baseConsts(p *kit.Package, u *unit, bfset *token.FileSet, base
 		out = append(out, b.refusal(c.cur.pos, "const "+c.cur.name, why+": the code that uses it was compiled for the old one; restart to apply"))
 	}
 	return base, out
+}
+
+// declTypes type-checks a version of package p for the objects its
+// declarations define (errors are the compile step's to report).
+func (b *Builder) declTypes(p *kit.Package, fset *token.FileSet, files []*ast.File) *types.Info {
+	info := &types.Info{Defs: map[*ast.Ident]types.Object{}}
+	conf := types.Config{Importer: b.imp, GoVersion: goLang(p.Lang), Sizes: types.SizesFor("gc", runtime.GOARCH), Error: func(error) {}}
+	conf.Check(p.ImportPath, fset, files, info)
+	return info
+}
+
+// varChanges decides about package variables declared differently: one
+// whose type changed is refused (its value lives in memory with the old
+// type); one whose initializer changed is noted: a package variable is
+// initialized once, at start-up, and the value in memory stays.
+func (u *unit) varChanges(binfo *types.Info) {
+	for _, v := range u.ch.vars {
+		bs, _ := v.base.node.(*ast.ValueSpec)
+		cs, _ := v.cur.node.(*ast.ValueSpec)
+		why := ""
+		for i := range cs.Names {
+			bo, co := binfo.Defs[bs.Names[i]], u.info.Defs[cs.Names[i]]
+			if bo == nil || co == nil || bo.Type().String() != co.Type().String() {
+				bt, ct := "?", "?"
+				if bo != nil {
+					bt = bo.Type().String()
+				}
+				if co != nil {
+					ct = co.Type().String()
+				}
+				why = fmt.Sprintf("the type of %s changed from %s to %s", cs.Names[i].Name, bt, ct)
+				break
+			}
+		}
+		if why != "" {
+			u.ch.refusals = append(u.ch.refusals, u.refusal(v.cur.pos, v.cur.label(), why+": the variable lives in memory with the old type; restart to apply"))
+			continue
+		}
+		p := u.refusal(v.cur.pos, "", "")
+		note := fmt.Sprintf("%s:%d: var %s: its initializer changed, but a package variable is initialized once, at start-up: the value in memory stays (restart to initialize it anew)", p.File, p.Line, v.cur.name)
+		u.ch.notes = append(u.ch.notes, note)
+		u.ch.notLive = append(u.ch.notLive, note)
+	}
 }
 
 // changedConsts records the package-level constants of u whose value

@@ -184,6 +184,9 @@ type changes struct {
 	// differs (which needs type checking), re-patched where they are used
 	// if their value does.
 	consts []constChange
+	// vars are package variables declared differently: refused if their
+	// type changed, else noted (the initializer does not run again).
+	vars []constChange
 	// constUsers are the functions in changed only because they use a
 	// constant whose value changed (their text is the base's).
 	constUsers []*decl
@@ -225,10 +228,7 @@ func diff(base, cur map[string]*decl, refusal func(p token.Position, decl, reaso
 				}
 			}
 			c.added = append(c.added, n)
-			if strings.HasPrefix(k, "var ") {
-				p := refusal(n.pos, "", "")
-				c.notes = append(c.notes, fmt.Sprintf("%s:%d: new variable %s lives in the patch: its value starts over with each new patch until a restart makes it part of the program", p.File, p.Line, n.name))
-			}
+
 		case b.text == n.text:
 			// unchanged (comments and layout may differ)
 		case strings.HasPrefix(k, "func ") || strings.HasPrefix(k, "method "):
@@ -240,7 +240,9 @@ func diff(base, cur map[string]*decl, refusal func(p token.Position, decl, reaso
 		case strings.HasPrefix(k, "type "):
 			refuse(n, typeChangeReason(b, n))
 		case strings.HasPrefix(k, "var "):
-			refuse(n, "the declaration (type or initializer) of a package variable changed: variables are initialized once, at start-up, and live values keep their layout; restart to apply")
+			// The same type: a note (the value in memory stays);
+			// another type: refused (needs type checking, varChanges).
+			c.vars = append(c.vars, constChange{b, n})
 		case strings.HasPrefix(k, "const "):
 			c.consts = append(c.consts, constChange{b, n})
 		}

@@ -171,3 +171,39 @@ func Kinds() []Kind {`)
 	s.patch()
 	s.want("item", "item 5 n 36121 123 [0 1 2]")
 }
+
+// A variable added by a patch keeps its value across later patches (the
+// later ones take the first one's variable); its initializer changed, it
+// still keeps the value, and the event says so. A changed initializer of
+// a variable of the program is a note, not a refusal; a changed type is
+// refused.
+func TestVariables(t *testing.T) {
+	s := newSession(t)
+	s.edit("lib/lib.go", "func Hits() int { return hits }", "var calls int\n\nfunc Hits() int { calls++; return hits + calls*1000 }")
+	s.patch()
+	s.want("call", "result 1 L:s 7 b hello x 1001")
+	s.want("call", "result 2 L:s 7 b hello x 2002")
+	// Another patch: calls lives on.
+	s.edit("lib/lib.go", "return hits + calls*1000", "return hits + calls*100")
+	s.patch()
+	s.want("call", "result 3 L:s 7 b hello x 303")
+	// Its initializer changed: the value stays, and a note says so.
+	s.edit("lib/lib.go", "var calls int\n", "var calls = 50\n")
+	res := s.build()
+	if !res.Unchanged || len(res.NotLive) != 1 || !strings.Contains(res.NotLive[0], "var calls") {
+		t.Errorf("unchanged %v, not live %q", res.Unchanged, res.NotLive)
+	}
+	s.want("call", "result 4 L:s 7 b hello x 404")
+
+	// A variable of the program: a changed initializer is a note.
+	s.edit("lib/lib.go", "var defaultSize = small * 10", "var defaultSize = small * 20")
+	res = s.build()
+	if len(res.Refusals) != 0 || len(res.NotLive) != 2 || !strings.Contains(strings.Join(res.NotLive, "\n"), "var defaultSize: its initializer changed") {
+		t.Errorf("changed initializer: refusals %v, not live %q", res.Refusals, res.NotLive)
+	}
+	s.edit("lib/lib.go", "var defaultSize = small * 20", "var defaultSize int64 = small * 10")
+	s.edit("lib/lib.go", "return defaultSize + len(block{})", "return int(defaultSize) + len(block{})")
+	if r := s.refused(); r.Decl != "var defaultSize" || !strings.Contains(r.Reason, "from int to int64") {
+		t.Errorf("changed type: %+v", r)
+	}
+}

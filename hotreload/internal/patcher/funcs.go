@@ -1,7 +1,9 @@
 package patcher
 
 import (
+	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 	"strings"
 
@@ -28,9 +30,52 @@ func (b *Builder) translateDecl(t *translator, d *decl, u *unit) (string, *pair)
 			// since the block's implicit repetition (iota) stays behind.
 			return patchDecl(pos, "const", c.Name()+" = "+t.constExpr(d.ident, c)), nil
 		}
-		return patchDecl(pos, "var", t.text(n)), nil
+		return b.addedVar(t, n, u, pos), nil
 	}
 	return "", nil
+}
+
+// varHome is where a variable that a patch added lives: the symbol of the
+// first applied patch that declared it, its type and its declaration.
+type varHome struct{ symbol, typ, decl string }
+
+// addedVar declares a package variable the sources added since the base.
+// The first patch that has it declares it, initializer and all; the
+// patches after it take that very variable (//go:linkname to the first
+// patch's symbol, which the program has loaded), so that its value lives
+// on across patches, as the value of a variable of the program would.
+func (b *Builder) addedVar(t *translator, spec *ast.ValueSpec, u *unit, pos token.Position) string {
+	text := t.text(spec)
+	var links []linkDecl
+	for _, id := range spec.Names {
+		obj := u.info.Defs[id]
+		if obj == nil || id.Name == "_" {
+			links = nil
+			break
+		}
+		typ, ok := t.typeExpr(obj.Type())
+		h, have := b.vars[u.path+"."+id.Name]
+		if !ok || !have || h.typ != obj.Type().String() {
+			links = nil
+			break
+		}
+		links = append(links, linkDecl{Local: id.Name, Symbol: h.symbol, Type: typ})
+		if h.decl != text {
+			p := u.refusal(pos, "", "")
+			note := fmt.Sprintf("%s:%d: var %s: its initializer changed, but the variable, added by an earlier patch, keeps its value (restart to initialize it anew)", p.File, p.Line, id.Name)
+			t.notes = append(t.notes, note)
+		}
+	}
+	if links != nil {
+		t.decls = append(t.decls, links...)
+		return ""
+	}
+	for _, id := range spec.Names {
+		if obj := u.info.Defs[id]; obj != nil && id.Name != "_" {
+			b.newVars[u.path+"."+id.Name] = varHome{symbol: b.patchPath + "." + id.Name, typ: obj.Type().String(), decl: text}
+		}
+	}
+	return patchDecl(pos, "var", text)
 }
 
 func isAddedRecv(u *unit, fd *ast.FuncDecl) bool {

@@ -87,6 +87,8 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 				}
 			}
 			addRefusals(res, t.refusals...)
+			res.Notes = append(res.Notes, t.notes...)
+			res.NotLive = append(res.NotLive, t.notes...)
 			names := newImportNames()
 			for path, name := range t.imports {
 				if !(u.isMain && path == u.path) {

@@ -121,9 +121,13 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 	}
 	u.bfset, u.baseFiles = bfset, baseFiles
 	var baseConsts map[string]*types.Const
+	var binfo *types.Info
+	if len(u.ch.consts) > 0 || len(u.ch.vars) > 0 {
+		binfo = b.declTypes(p, bfset, baseFiles)
+	}
 	if len(u.ch.consts) > 0 {
 		var rs []Refusal
-		baseConsts, rs = b.baseConsts(p, u, bfset, baseFiles)
+		baseConsts, rs = b.baseConsts(p, u, binfo)
 		u.ch.refusals = append(u.ch.refusals, rs...)
 	}
 	if len(u.ch.refusals) > 0 {
@@ -180,6 +184,9 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 	}
 	if baseConsts != nil {
 		u.changedConsts(baseConsts)
+	}
+	if len(u.ch.vars) > 0 {
+		u.varChanges(binfo)
 	}
 	return u, nil
 }

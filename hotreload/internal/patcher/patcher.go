@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
+	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
 
 // Builder builds patches against one kit. Patches are cumulative: each
@@ -30,8 +31,14 @@ type Builder struct {
 	touched map[string]slotRef // every slot a built patch of this builder set
 	pending map[string]slotRef // slots the patch being built sets
 	applied string             // Key of the last patch the program took
-	fset    *token.FileSet
-	imp     types.Importer
+	// vars are the variables added by patches the program took, by
+	// "import/path.name"; newVars, those the patch being built declares,
+	// in patchPath.
+	vars      map[string]varHome
+	newVars   map[string]varHome
+	patchPath string
+	fset      *token.FileSet
+	imp       types.Importer
 }
 
 // MarkApplied records that the program took the patch res: a later build
@@ -42,6 +49,9 @@ func (b *Builder) MarkApplied(res *Result) {
 	b.applied = res.Key
 	for _, name := range res.resets {
 		delete(b.touched, name)
+	}
+	for k, v := range res.vars {
+		b.vars[k] = v
 	}
 }
 
@@ -79,6 +89,8 @@ type Result struct {
 	// program will not show by itself: code that ran only at start-up,
 	// function values made by old code (package reach).
 	NotLive []string
+	// vars are the variables this patch declares (varHome).
+	vars map[string]varHome
 	// resets are the functions this patch puts back to their original
 	// code: once the program took it, later patches leave them alone.
 	resets []string
@@ -117,7 +129,7 @@ func (e *CompileError) Error() string {
 // NewBuilder returns a builder for kit k writing patches under workDir.
 func NewBuilder(k *kit.Kit, workDir string) *Builder {
 	fset := token.NewFileSet()
-	return &Builder{Kit: k, WorkDir: workDir, touched: map[string]slotRef{}, fset: fset, imp: importer.ForCompiler(fset, "gc", k.OpenArchive)}
+	return &Builder{Kit: k, WorkDir: workDir, touched: map[string]slotRef{}, vars: map[string]varHome{}, fset: fset, imp: importer.ForCompiler(fset, "gc", k.OpenArchive)}
 }
 
 // position is where a refusal or an error points: file names relative to
@@ -220,6 +232,7 @@ func (b *Builder) Build() (*Result, error) {
 	}
 
 	id := patchID()
+	b.patchPath, b.newVars = protocol.PatchPackagePrefix+id, map[string]varHome{}
 	dir := filepath.Join(b.WorkDir, id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -228,6 +241,7 @@ func (b *Builder) Build() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res.vars = b.newVars
 	res.Generate = time.Since(start)
 	if len(res.Refusals) > 0 {
 		return res, nil

@@ -83,6 +83,7 @@ type translator struct {
 	edits    []edit
 	imports  map[string]string // path -> local name ("." for dot imports)
 	refusals []Refusal
+	notes    []string   // notes about what the program will not show (applied.not_live)
 	decl     string     // the declaration being translated, for refusals
 	decls    []linkDecl // //go:linkname declarations this file needs
 	lits     int        // composite literals translated, for their names
