@@ -96,7 +96,9 @@ func expectationMet(x *Result) bool {
 	case "applied":
 		return x.Class == Faithful
 	case "noted":
-		return x.Class == Noted
+		// Said, and not visible (or not seen by the probes: answering as
+		// a fresh build does is never wrong).
+		return x.Class == Noted || x.Class == Faithful && len(x.NotLive) > 0
 	case "unchanged":
 		return x.Class == Faithful && x.Event == "unchanged"
 	case "refused":
