@@ -97,6 +97,80 @@ func (u *unit) varChanges(binfo *types.Info) {
 	}
 }
 
+// newMethods checks the methods added to types of the program (they live
+// in the patch as functions; calls of them are translated): an added
+// method m must not make a type satisfy an interface that lists m (a
+// conversion or a type assertion of the running program would not see it:
+// the type's method table is fixed), nor hide a method or field m the
+// type promotes from an embedded one (compiled code calls that one). m
+// being unexported, only interfaces of its own package can list it.
+func (u *unit) newMethods() {
+	type iface struct {
+		it   *types.Interface
+		name string
+	}
+	var ifaces []iface
+	seen := map[*types.Interface]bool{}
+	for _, name := range u.pkg.Scope().Names() {
+		if tn, ok := u.pkg.Scope().Lookup(name).(*types.TypeName); ok {
+			if it, ok := tn.Type().Underlying().(*types.Interface); ok && !seen[it] {
+				seen[it] = true
+				ifaces = append(ifaces, iface{it, name})
+			}
+		}
+	}
+	for _, tv := range u.info.Types {
+		if it, ok := tv.Type.Underlying().(*types.Interface); ok && !seen[it] {
+			seen[it] = true
+			ifaces = append(ifaces, iface{it, types.TypeString(it, types.RelativeTo(u.pkg))})
+		}
+	}
+	for _, d := range u.ch.added {
+		fd, ok := d.node.(*ast.FuncDecl)
+		if !ok || fd.Recv == nil || isAddedRecv(u, fd) {
+			continue
+		}
+		m, _ := u.info.Defs[fd.Name].(*types.Func)
+		if m == nil {
+			continue
+		}
+		named := namedOf(m.Signature().Recv().Type())
+		if named == nil {
+			continue
+		}
+		refuse := func(why string) {
+			u.ch.refusals = append(u.ch.refusals, u.refusal(d.pos, d.label(), why+"; restart to apply"))
+		}
+		if st, ok := named.Underlying().(*types.Struct); ok {
+			for i := 0; i < st.NumFields(); i++ {
+				f := st.Field(i)
+				if !f.Embedded() {
+					continue
+				}
+				if obj, _, _ := types.LookupFieldOrMethod(f.Type(), true, u.pkg, m.Name()); obj != nil {
+					refuse(fmt.Sprintf("adds method %s to %s, which hides the %s it promotes from embedded %s: the program's compiled code calls that one", m.Name(), named.Obj().Name(), m.Name(), f.Name()))
+				}
+			}
+		}
+		for _, x := range ifaces {
+			it := x.it
+			if it.NumMethods() == 0 {
+				continue
+			}
+			lists := false
+			for i := 0; i < it.NumMethods(); i++ {
+				if it.Method(i).Name() == m.Name() && it.Method(i).Pkg() == u.pkg {
+					lists = true
+				}
+			}
+			if lists && (types.Implements(named, it) || types.Implements(types.NewPointer(named), it)) {
+				refuse(fmt.Sprintf("adds method %s to %s, which makes it satisfy %s: a conversion or type assertion would not see the method (a type's method table is fixed when the program starts)", m.Name(), named.Obj().Name(), types.TypeString(it, types.RelativeTo(u.pkg))))
+				break
+			}
+		}
+	}
+}
+
 // changedConsts records the package-level constants of u whose value
 // differs from the base's (written differently, or computed from one
 // that is), with their old values.

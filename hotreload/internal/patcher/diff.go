@@ -222,10 +222,12 @@ func diff(base, cur map[string]*decl, refusal func(p token.Position, decl, reaso
 		case !ok:
 			if strings.HasPrefix(k, "method ") {
 				t := strings.SplitN(n.name, ".", 2)[0]
-				if _, isOld := base["type "+t]; isOld {
-					refuse(n, fmt.Sprintf("adds a method to %s: a type's method set is fixed when the program starts (interfaces it satisfies, method tables); restart to apply", t))
+				if _, isOld := base["type "+t]; isOld && token.IsExported(n.ident.Name) {
+					refuse(n, fmt.Sprintf("adds exported method %s to %s: the running program's %s has a fixed method table, and an exported method is looked up at run time by interfaces anywhere (fmt.Stringer, error, json.Marshaler...) and by reflection (templates), which would not find it; restart to apply (an unexported method can be added)", n.ident.Name, t, t))
 					continue
 				}
+				// An unexported one is the patch's (newMethods checks that
+				// it satisfies no interface it did not).
 			}
 			c.added = append(c.added, n)
 

@@ -207,3 +207,28 @@ func TestVariables(t *testing.T) {
 		t.Errorf("changed type: %+v", r)
 	}
 }
+
+// An unexported method added to a type of the program lives in the patch:
+// calls, method values and method expressions of it work. One that would
+// make the type satisfy an interface, or an exported one, is refused with
+// the reason.
+func TestNewMethods(t *testing.T) {
+	s := newSession(t)
+	s.edit("lib/lib.go", "func (s *store) Bump(n int) string { return fmt.Sprint(s.bump(n)) }",
+		"func (s *store) Bump(n int) string { f := s.twice; g := (*store).twice; return fmt.Sprint(s.bump(n) + f(1) + g(s, 2)) }\n\nfunc (s *store) twice(n int) int { return 2 * n * s.count }")
+	wantFunctions(t, s.patch(), "example.com/app/lib.store.Bump")
+	s.want("call", "result 7 L:s 7 b hello x 1") // count 1: 1 + 2*1*1 + 2*2*1
+
+	s.edit("lib/lib.go", "func (s *store) twice(n int) int {", "type doubler interface{ twice(int) int }\n\nvar _ = func(x any) bool { _, ok := x.(doubler); return ok }\n\nfunc (s *store) twice(n int) int {")
+	r := s.refused()
+	if r.Decl != "func store.twice" || !strings.Contains(r.Reason, "satisfy") || !strings.Contains(r.Reason, "twice(int) int") {
+		t.Errorf("new method satisfying an interface: %+v", r)
+	}
+	s.edit("lib/lib.go", "type doubler interface{ twice(int) int }\n\nvar _ = func(x any) bool { _, ok := x.(doubler); return ok }\n\n", "")
+
+	s.edit("lib/lib.go", "func (s *store) twice(n int) int {", "func (s *store) String() string { return \"store\" }\n\nfunc (s *store) twice(n int) int {")
+	r = s.refused()
+	if r.Decl != "func store.String" || !strings.Contains(r.Reason, "exported method String") || !strings.Contains(r.Reason, "fmt.Stringer") {
+		t.Errorf("new exported method: %+v", r)
+	}
+}

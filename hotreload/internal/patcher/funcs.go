@@ -17,6 +17,10 @@ func (b *Builder) translateDecl(t *translator, d *decl, u *unit) (string, *pair)
 	pos := u.fset.Position(d.node.Pos())
 	switch n := d.node.(type) {
 	case *ast.FuncDecl:
+		if n.Recv != nil && u.added[u.info.Defs[n.Name]] && !isAddedRecv(u, n) {
+			// A method added to a type of the program.
+			return asFunc(t, n, newMethodFunc(u, u.info.Defs[n.Name].(*types.Func))), nil
+		}
 		if u.added[u.info.Defs[n.Name]] || (n.Recv != nil && isAddedRecv(u, n)) {
 			// Lives in the patch as it is.
 			return patchDecl(pos, "", t.text(n)), nil
@@ -78,6 +82,42 @@ func (b *Builder) addedVar(t *translator, spec *ast.ValueSpec, u *unit, pos toke
 	return patchDecl(pos, "var", text)
 }
 
+// asFunc writes function or method fd as a function of the patch named
+// name, its receiver its first parameter.
+func asFunc(t *translator, fd *ast.FuncDecl, name string) string {
+	fn := replacementFunc{Name: name}
+	fields := []*ast.Field{}
+	if fd.Recv != nil {
+		fields = append(fields, fd.Recv.List[0])
+	}
+	fields = append(fields, fd.Type.Params.List...)
+	for _, f := range fields {
+		p := param{Names: []string{"_"}, Type: t.text(f.Type)}
+		if len(f.Names) > 0 {
+			p.Names = nil
+			for _, n := range f.Names {
+				p.Names = append(p.Names, n.Name)
+			}
+		}
+		fn.Params = append(fn.Params, p)
+	}
+	if fd.Type.Results != nil {
+		fn.Results = t.text(fd.Type.Results)
+	}
+	if fd.Type.TypeParams != nil && len(fd.Type.TypeParams.List) > 0 {
+		fn.TypeParams = t.text(fd.Type.TypeParams)
+	}
+	fn.Body = t.text(fd.Body)
+	return patchDecl(t.u.fset.Position(fd.Body.Lbrace), "func", execute(replacementTemplate, fn))
+}
+
+// newMethodFunc names the function of the patch that is method m added to
+// type T of the program (which cannot take a method of another package):
+// calls of the method are translated into calls of it.
+func newMethodFunc(u *unit, m *types.Func) string {
+	return "gohotMethod_" + namedOf(m.Signature().Recv().Type()).Obj().Name() + "_" + m.Name() + "_" + u.alias
+}
+
 func isAddedRecv(u *unit, fd *ast.FuncDecl) bool {
 	obj := u.pkg.Scope().Lookup(rewriter.ReceiverBase(fd.Recv.List[0].Type))
 	return obj != nil && u.added[obj]
@@ -107,30 +147,7 @@ func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (st
 		return "", nil
 	}
 	local := "gohotFn_" + strings.ReplaceAll(display, ".", "_") + "_" + u.alias
-	fn := replacementFunc{Name: local}
-	fields := []*ast.Field{}
-	if fd.Recv != nil {
-		fields = append(fields, fd.Recv.List[0])
-	}
-	fields = append(fields, fd.Type.Params.List...)
-	for _, f := range fields {
-		p := param{Names: []string{"_"}, Type: t.text(f.Type)}
-		if len(f.Names) > 0 {
-			p.Names = nil
-			for _, n := range f.Names {
-				p.Names = append(p.Names, n.Name)
-			}
-		}
-		fn.Params = append(fn.Params, p)
-	}
-	if fd.Type.Results != nil {
-		fn.Results = t.text(fd.Type.Results)
-	}
-	if fd.Type.TypeParams != nil && len(fd.Type.TypeParams.List) > 0 {
-		fn.TypeParams = t.text(fd.Type.TypeParams)
-	}
-	fn.Body = t.text(fd.Body)
-	out := patchDecl(u.fset.Position(fd.Body.Lbrace), "func", execute(replacementTemplate, fn))
+	out := asFunc(t, fd, local)
 
 	ref := slotRef{pkg: u.path, slot: rf.Slot, main: u.isMain}
 	p := &pair{name: name, value: local}

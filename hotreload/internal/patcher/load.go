@@ -188,6 +188,7 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 	if len(u.ch.vars) > 0 {
 		u.varChanges(binfo)
 	}
+	u.newMethods()
 	return u, nil
 }
 
@@ -224,9 +225,7 @@ func (b *Builder) relPath(name string) string {
 func declIdents(n ast.Node) []*ast.Ident {
 	switch n := n.(type) {
 	case *ast.FuncDecl:
-		if n.Recv == nil {
-			return []*ast.Ident{n.Name}
-		}
+		return []*ast.Ident{n.Name} // a method too: added to its type
 	case *ast.TypeSpec:
 		return []*ast.Ident{n.Name}
 	case *ast.ValueSpec:

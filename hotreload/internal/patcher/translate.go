@@ -406,6 +406,10 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 			t.refuse(se, fmt.Sprintf("uses method expression %s through another receiver type than the method's; write the method's own receiver type, or restart to apply", obj.Name()))
 			return
 		}
+		if t.u.added[fn] {
+			t.replace(se.Pos(), se.End(), newMethodFunc(t.u, fn))
+			return
+		}
 		w := t.u.funcs[named.Obj().Name()+"."+obj.Name()].Wrapper
 		if w == "" {
 			t.refuse(se, fmt.Sprintf("uses %s.%s, which a patch cannot reach (no exported wrapper was generated for it); restart to apply", named.Obj().Name(), obj.Name()))
@@ -434,8 +438,12 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 			t.refuse(se, fmt.Sprintf("calls unexported interface method %s: a patch, being another package, cannot call it; restart to apply", obj.Name()))
 			return
 		}
-		w := t.u.funcs[named.Obj().Name()+"."+obj.Name()].Wrapper
-		if w == "" {
+		var callee string
+		if t.u.added[fn] {
+			callee = newMethodFunc(t.u, fn) // added by the patch
+		} else if w := t.u.funcs[named.Obj().Name()+"."+obj.Name()].Wrapper; w != "" {
+			callee = t.qual(w)
+		} else {
 			t.refuse(se, fmt.Sprintf("calls %s.%s, which a patch cannot reach (no exported wrapper was generated for it); restart to apply", named.Obj().Name(), obj.Name()))
 			return
 		}
@@ -453,14 +461,14 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 			op = "*"
 		}
 		if call == nil {
-			t.methodValue(se, fn, w, op+prefix, suffix)
+			t.methodValue(se, fn, callee, op+prefix, suffix)
 			return
 		}
 		sep := ""
 		if len(call.Args) > 0 {
 			sep = ", "
 		}
-		t.replace(se.X.Pos(), se.X.Pos(), t.qual(w)+"("+op+prefix)
+		t.replace(se.X.Pos(), se.X.Pos(), callee+"("+op+prefix)
 		t.replace(se.X.End(), call.Lparen+1, suffix+sep)
 	}
 }
@@ -472,7 +480,7 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 // exported wrapper with it,
 //
 //	x.m  →  func(r *T) func(int) error { return func(a int) error { return W(r, a) } }(&x)
-func (t *translator) methodValue(se *ast.SelectorExpr, fn *types.Func, w, prefix, suffix string) {
+func (t *translator) methodValue(se *ast.SelectorExpr, fn *types.Func, callee, prefix, suffix string) {
 	sig := fn.Signature()
 	recv, ok := t.typeExpr(sig.Recv().Type())
 	if !ok {
@@ -513,7 +521,7 @@ func (t *translator) methodValue(se *ast.SelectorExpr, fn *types.Func, w, prefix
 		ret = "return "
 	}
 	open := fmt.Sprintf("func(gohotRecv %s) func%s { return func(%s) %s { %s%s(%s) } }(",
-		recv, fsig, strings.Join(params, ", "), results, ret, t.qual(w), strings.Join(append([]string{"gohotRecv"}, args...), ", "))
+		recv, fsig, strings.Join(params, ", "), results, ret, callee, strings.Join(append([]string{"gohotRecv"}, args...), ", "))
 	t.replace(se.X.Pos(), se.X.Pos(), open+prefix)
 	t.replace(se.X.End(), se.End(), suffix+")")
 }
