@@ -83,6 +83,8 @@ func (p *pkg) funcDecl(f *file, fd *ast.FuncDecl) {
 		reason = "has no body (implemented in assembly or provided through //go:linkname)"
 	case fd.Recv == nil && p.linknamed[name]:
 		reason = "named by a //go:linkname directive: code outside the package refers to it by symbol"
+	case callsRecover(fd.Body):
+		reason = "calls recover(), which stops a panic only when the deferred function itself calls it: a redirect would call the new body from it"
 	default:
 		reason = directiveReason(pragmas(f, fd))
 	}
@@ -149,6 +151,7 @@ func (p *pkg) funcDecl(f *file, fd *ast.FuncDecl) {
 	f.replace(fd.Body.Lbrace+1, fd.Body.Lbrace+1, pro)
 	p.man.Funcs = append(p.man.Funcs, fn)
 	p.keep = append(p.keep, fn.Slot)
+	p.closures(f, fd, display, parts, sig)
 }
 
 func (p *pkg) skip(name string, n ast.Node, reason string) {

@@ -27,6 +27,7 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"go/types"
 	"hash/fnv"
 	"sort"
 	"strings"
@@ -54,6 +55,11 @@ type Config struct {
 	// (see forward). Required for the runtime's own packages, which may
 	// not allocate on the heap implicitly.
 	NoEscape bool
+	// Closures instruments function literals too (see Closure): for the
+	// packages a user edits (the main module's), not the standard library
+	// or dependencies, since passing captured variables' addresses makes
+	// them escape.
+	Closures bool
 }
 
 // Result is a rewritten package and the map of what was generated, which
@@ -82,6 +88,8 @@ type Manifest struct {
 	// unused, or inlined everywhere), so that a patch, which cannot import
 	// package main, finds it by its symbol.
 	KeptFuncs []string `json:"kept_funcs,omitempty"`
+	// Closures are the instrumented function literals (Config.Closures).
+	Closures []Closure `json:"closures,omitempty"`
 }
 
 // Func is an instrumented function or method.
@@ -211,6 +219,9 @@ type pkg struct {
 	// nosplitCallees: functions a //go:nosplit function calls (see
 	// nosplitCallees), mapped to that function's name.
 	nosplitCallees map[string]string // file declaring the noescape helper
+	// uses resolves identifiers to objects by scope (LocalUses), for the
+	// variables function literals capture; made on first need.
+	uses map[*ast.Ident]types.Object
 }
 
 // file is one file being rewritten.

@@ -1,0 +1,212 @@
+package rewriter
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Closure is an instrumented function literal: the Index-th (from 1, in
+// source order, nested ones counted) literal in the body of function Func
+// ("F" or "T.M"). Its prologue calls Slot, when set, with the addresses of
+// the variables it captures and its arguments, and returns what that
+// returns: so a patch redirects closure values made before it (handlers
+// and middleware built at start-up, callbacks stored in structs), sharing
+// their captured variables with the new body.
+type Closure struct {
+	Func   string `json:"func"`
+	Index  int    `json:"index"`
+	Pos    string `json:"pos"`
+	Slot   string `json:"slot"`
+	Loader string `json:"loader,omitempty"`
+	// Captures are the variables of the enclosing function (and of
+	// enclosing literals) that the literal uses, in order of first use:
+	// the prologue passes their addresses in this order.
+	Captures []string `json:"captures"`
+}
+
+// ClosureSlotType is the type of a closure's slot: the redirect takes the
+// captured variables' addresses and the arguments (a variadic parameter as
+// its slice), and returns the results, each boxed.
+const ClosureSlotType = "func([]interface{}, []interface{}) []interface{}"
+
+// ClosureName is how messages and patches name the Index-th literal of
+// function fn, as the compiler does (F.func1).
+func ClosureName(fn string, index int) string {
+	return fmt.Sprintf("%s.func%d", fn, index)
+}
+
+// LocalUses resolves the identifiers of a package's files to the objects
+// they denote, as far as scoping alone decides it: imported packages are
+// stand-ins (their names are not needed to tell a function's local
+// variables from anything else). Rewriter and patcher both find a
+// literal's captured variables with it (CapturedVars).
+func LocalUses(fset *token.FileSet, path string, files []*ast.File) map[*ast.Ident]types.Object {
+	info := &types.Info{Uses: map[*ast.Ident]types.Object{}}
+	conf := types.Config{Importer: standIns{}, FakeImportC: true, Error: func(error) {}}
+	conf.Check(path, fset, files, info)
+	return info.Uses
+}
+
+// standIns imports every package as an empty, complete package named
+// after the last element of its path (a wrong guess only leaves some
+// qualified names unresolved, which scoping does not need).
+type standIns struct{}
+
+func (standIns) Import(p string) (*types.Package, error) {
+	name := path.Base(p)
+	if strings.HasPrefix(name, "v") && len(name) > 1 && strings.Trim(name[1:], "0123456789") == "" {
+		name = path.Base(path.Dir(p))
+	}
+	name = strings.TrimPrefix(strings.TrimPrefix(name, "go-"), "go.")
+	name = strings.Map(func(r rune) rune {
+		if r == '-' || r == '.' {
+			return '_'
+		}
+		return r
+	}, name)
+	pkg := types.NewPackage(p, name)
+	pkg.MarkComplete()
+	return pkg, nil
+}
+
+
+// CapturedVars lists the variables that literal lit, inside the function
+// declaration fd, captures: used in lit, declared in fd outside lit. Names
+// in order of first use.
+func CapturedVars(uses map[*ast.Ident]types.Object, fd *ast.FuncDecl, lit *ast.FuncLit) []string {
+	seen := map[types.Object]bool{}
+	var names []string
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		id, ok := n.(*ast.Ident)
+		if !ok {
+			return true
+		}
+		v, ok := uses[id].(*types.Var)
+		if !ok || v.IsField() || seen[v] {
+			return true
+		}
+		if v.Pos() < fd.Pos() || v.Pos() >= fd.End() || v.Pos() >= lit.Pos() && v.Pos() < lit.End() {
+			return true
+		}
+		seen[v] = true
+		names = append(names, id.Name)
+		return true
+	})
+	return names
+}
+
+// FuncLits lists the function literals in fd's body in source order,
+// nested ones included: a literal's index is its place in this list.
+func FuncLits(fd *ast.FuncDecl) []*ast.FuncLit {
+	var lits []*ast.FuncLit
+	if fd.Body == nil {
+		return nil
+	}
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		if l, ok := n.(*ast.FuncLit); ok {
+			lits = append(lits, l)
+		}
+		return true
+	})
+	return lits
+}
+
+// callsRecover reports whether body calls recover() itself (not in a
+// nested literal): recover stops a panic only when the deferred function
+// calls it directly, so such a body cannot be run by a redirect.
+func callsRecover(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "recover" && len(n.Args) == 0 {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// closures instruments the function literals of fd (display name fn,
+// signature s): each gets a slot and a prologue. Generic functions are
+// left alone (a slot cannot be generic, and the literals' types may use
+// the type parameters).
+func (p *pkg) closures(f *file, fd *ast.FuncDecl, fn string, parts []string, s *signature) {
+	if !p.cfg.Closures || s.generic || fd.Body == nil {
+		return
+	}
+	if p.uses == nil {
+		asts := make([]*ast.File, len(p.files))
+		for i, f := range p.files {
+			asts[i] = f.ast
+		}
+		p.uses = LocalUses(p.fset, p.cfg.ImportPath, asts)
+	}
+	for i, lit := range FuncLits(fd) {
+		index := i + 1
+		name := ClosureName(fn, index)
+		if callsRecover(lit.Body) {
+			p.skip(name, lit, "calls recover(), which stops a panic only when the deferred function itself calls it: a redirect would call the new body from it")
+			continue
+		}
+		c := Closure{Func: fn, Index: index, Pos: p.pos(lit.Pos()), Captures: CapturedVars(p.uses, fd, lit)}
+		c.Slot = p.newName("C", append(append([]string(nil), parts...), strconv.Itoa(index))...)
+		load := c.Slot
+		if p.cfg.Race {
+			c.Loader = p.newName("CL", append(append([]string(nil), parts...), strconv.Itoa(index))...)
+			load = c.Loader + "()"
+			fmt.Fprintf(&f.gen, "//go:norace\nfunc %s() %s { return %s }\n", c.Loader, ClosureSlotType, c.Slot)
+		}
+		var args []string
+		variadic := false
+		for _, field := range lit.Type.Params.List {
+			args = append(args, p.nameField(f, s, field, "a")...)
+			if _, ok := field.Type.(*ast.Ellipsis); ok {
+				variadic = true
+			}
+		}
+		_ = variadic // a variadic parameter is passed as its slice, as any other
+		var addrs []string
+		for _, v := range c.Captures {
+			addrs = append(addrs, "&"+v)
+		}
+		h, r := s.fresh("h"), s.fresh("r")
+		call := fmt.Sprintf("%s([]interface{}{%s}, []interface{}{%s})", h, strings.Join(addrs, ", "), strings.Join(args, ", "))
+		var pro string
+		var results []string
+		if lit.Type.Results != nil {
+			for _, field := range lit.Type.Results.List {
+				n := len(field.Names)
+				if n == 0 {
+					n = 1
+				}
+				for j := 0; j < n; j++ {
+					results = append(results, s.w.String(field.Type))
+				}
+			}
+		}
+		if len(results) == 0 {
+			pro = fmt.Sprintf(" if %s := %s; %s != nil { %s; return };", h, load, h, call)
+		} else {
+			var decls, rets []string
+			for j, t := range results {
+				v := s.fresh(fmt.Sprintf("rv%d", j))
+				decls = append(decls, fmt.Sprintf("%s, _ := %s[%d].(%s)", v, r, j, t))
+				rets = append(rets, v)
+			}
+			pro = fmt.Sprintf(" if %s := %s; %s != nil { %s := %s; %s; return %s };", h, load, h, r, call, strings.Join(decls, "; "), strings.Join(rets, ", "))
+		}
+		f.replace(lit.Body.Lbrace+1, lit.Body.Lbrace+1, pro)
+		fmt.Fprintf(&f.gen, "var %s %s\n", c.Slot, ClosureSlotType)
+		p.man.Closures = append(p.man.Closures, c)
+		p.keep = append(p.keep, c.Slot)
+	}
+}
