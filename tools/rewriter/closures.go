@@ -74,7 +74,6 @@ func (standIns) Import(p string) (*types.Package, error) {
 	return pkg, nil
 }
 
-
 // CapturedVars lists the variables that literal lit, inside the function
 // declaration fd, captures: used in lit, declared in fd outside lit. Names
 // in order of first use.

@@ -2,6 +2,8 @@ package instrument
 
 import (
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
@@ -19,6 +21,9 @@ type Settings struct {
 	Race bool
 	// Runtime is the compiler's -+ (compiling the runtime itself).
 	Runtime bool
+	// Closures: the package is one a user edits (the main module's), whose
+	// function literals are redirected too (rewriter.Config.Closures).
+	Closures bool
 }
 
 // Config is the rewriter's configuration for a package compiled so.
@@ -28,7 +33,32 @@ func (s Settings) Config() rewriter.Config {
 		Race:       s.Race,
 		GoVersion:  s.Lang,
 		NoEscape:   s.Runtime || IsRuntimePackage(s.LinkPath) || NoEscapeAll(),
+		Closures:   s.Closures,
 	}
+}
+
+// UserFiles reports whether a compiled package's files are a user's: not
+// the standard library (under goroot), not a module of the module cache
+// (a path element "name@vX..."), not vendored, not a Bazel external
+// repository. Those are the packages of the main module (the workspace),
+// which the patch kit records with Closures set: both must agree, and the
+// kit checks that they do (RecordRewrites).
+func UserFiles(files []string, goroot string) bool {
+	if len(files) == 0 {
+		return false
+	}
+	for _, f := range files {
+		f = filepath.ToSlash(f)
+		if goroot != "" && strings.HasPrefix(f, filepath.ToSlash(goroot)+"/") {
+			return false
+		}
+		for _, el := range strings.Split(f, "/") {
+			if el == "vendor" || el == "external" || strings.Contains(el, "@v") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Rewrite reads the package's files (names as given: they name the

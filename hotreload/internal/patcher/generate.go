@@ -85,6 +85,17 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 					g.pairs = append(g.pairs, *p)
 					want[p.name] = true
 				}
+				for _, r := range u.redirects {
+					if r.fn != d.node {
+						continue
+					}
+					out, p := b.closureValue(t, u, r)
+					body.WriteString(out)
+					if p != nil {
+						g.pairs = append(g.pairs, *p)
+						want[p.name] = true
+					}
+				}
 			}
 			addRefusals(res, t.refusals...)
 			res.Notes = append(res.Notes, t.notes...)

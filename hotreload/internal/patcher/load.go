@@ -200,7 +200,11 @@ func (b *Builder) reachNotes(u *unit) {
 	for _, d := range u.ch.constUsers {
 		also = append(also, d.name)
 	}
-	notLive := reach.ForPatch(b.Kit, u.path, u.fset, u.files, u.bfset, u.baseFiles, also, func(p token.Position) string { return b.relPath(p.Filename) })
+	var litsOnly []string
+	for name := range u.litsOnly {
+		litsOnly = append(litsOnly, name)
+	}
+	notLive := reach.ForPatch(b.Kit, u.path, u.fset, u.files, u.bfset, u.baseFiles, reach.Redirects{Also: also, Literals: u.redirected, LiteralsOnly: litsOnly}, func(p token.Position) string { return b.relPath(p.Filename) })
 	u.ch.notes = append(u.ch.notes, notLive...)
 	u.ch.notLive = append(u.ch.notLive, notLive...)
 }

@@ -220,6 +220,7 @@ func (b *Builder) Build() (*Result, error) {
 			if len(consts) > 0 {
 				u.constUsers(consts)
 			}
+			u.closureChanges()
 			b.reachNotes(u)
 		}
 		addRefusals(res, u.ch.refusals...)

@@ -29,21 +29,29 @@ type unit struct {
 	consts    constSet
 	bfset     *token.FileSet // the base version, for the notes of reach
 	baseFiles []*ast.File
-	alias     string // the package's import name in patch files
-	fset      *token.FileSet
-	files     []*ast.File
-	srcs      map[*ast.File][]byte
-	names     map[*ast.File]string // absolute file names
-	pkg       *types.Package
-	info      *types.Info
-	man       rewriter.Manifest
-	ch        *changes
-	added     map[types.Object]bool
-	funcs     map[string]rewriter.Func
-	types     map[string]rewriter.Type
-	vars      map[string]rewriter.Var
-	linked    map[string]string // main package: symbol -> local linkname'd declaration
-	kept      map[string]bool   // main package: the functions the program keeps for patches
+	// redirects are the literals of changed functions whose closure
+	// values the patch redirects (closureChanges); redirected, their
+	// positions and those of literals closureChanges noted (reach adds no
+	// note of its own for them); litsOnly, the functions whose every
+	// change is inside redirected literals.
+	redirects  []redirect
+	redirected map[token.Pos]bool
+	litsOnly   map[string]bool
+	alias      string // the package's import name in patch files
+	fset       *token.FileSet
+	files      []*ast.File
+	srcs       map[*ast.File][]byte
+	names      map[*ast.File]string // absolute file names
+	pkg        *types.Package
+	info       *types.Info
+	man        rewriter.Manifest
+	ch         *changes
+	added      map[types.Object]bool
+	funcs      map[string]rewriter.Func
+	types      map[string]rewriter.Type
+	vars       map[string]rewriter.Var
+	linked     map[string]string // main package: symbol -> local linkname'd declaration
+	kept       map[string]bool   // main package: the functions the program keeps for patches
 	// refusal makes a refusal at a position (module-relative).
 	refusal func(p token.Position, decl, reason string) Refusal
 }

@@ -28,9 +28,7 @@ type Package struct {
 type Change struct {
 	Path      string
 	Base, Cur *Package
-	// Also are functions ("F", "T.M") changed though their text is the
-	// base's: they use a constant whose value changed.
-	Also []string
+	Redirects
 }
 
 // Program is what the analysis reads: the program's main package and its
@@ -46,7 +44,21 @@ type Program struct {
 // whose current files (parsed in fset) and base files (in baseFset) the
 // patcher has; the other packages of the kit's main module are read from
 // disk.
-func ForPatch(k *kit.Kit, path string, fset *token.FileSet, files []*ast.File, baseFset *token.FileSet, baseFiles []*ast.File, also []string, rel func(token.Position) string) []string {
+// Redirects is what a patch does beyond the changed functions' slots.
+type Redirects struct {
+	// Also are functions ("F", "T.M") changed though their text is the
+	// base's: they use a constant whose value changed.
+	Also []string
+	// Literals are the function literals (by position in the current
+	// version) whose closure values the patch redirects, old ones
+	// included: no note for them.
+	Literals map[token.Pos]bool
+	// LiteralsOnly are the functions whose every change is in such
+	// literals: that they ran at start-up does not matter.
+	LiteralsOnly []string
+}
+
+func ForPatch(k *kit.Kit, path string, fset *token.FileSet, files []*ast.File, baseFset *token.FileSet, baseFiles []*ast.File, r Redirects, rel func(token.Position) string) []string {
 	p := k.Packages[path]
 	if p == nil {
 		return nil
@@ -68,7 +80,7 @@ func ForPatch(k *kit.Kit, path string, fset *token.FileSet, files []*ast.File, b
 		}
 	}
 	sort.Slice(prog.Packages, func(i, j int) bool { return prog.Packages[i].Path < prog.Packages[j].Path })
-	return Notes(prog, Change{Path: path, Cur: cur, Base: &Package{Path: path, Name: p.Name, Fset: baseFset, Files: baseFiles}, Also: also})
+	return Notes(prog, Change{Path: path, Cur: cur, Base: &Package{Path: path, Name: p.Name, Fset: baseFset, Files: baseFiles}, Redirects: r})
 }
 
 // importers returns the packages of imports (import path → its imports)
@@ -160,10 +172,13 @@ func Notes(prog *Program, ch Change) []string {
 			continue
 		}
 		startup := fn != nil && (fn.root || a.once[fn])
-		if fn != nil && a.once[fn] && !fn.root {
+		if fn != nil && a.once[fn] && !fn.root && !slices.Contains(ch.LiteralsOnly, key) {
 			notes = append(notes, note{prog.Rel(pos), pos.Line, a.startupNote(prog, fn)})
 		}
 		for _, lit := range changedLits(ch.Base.Fset, bd, ch.Cur.Fset, cd) {
+			if ch.Literals[lit.Pos()] {
+				continue // its closure values are redirected
+			}
 			lp := ch.Cur.Fset.Position(lit.Pos())
 			where := fmt.Sprintf("%s:%d", prog.Rel(lp), lp.Line)
 			var s string

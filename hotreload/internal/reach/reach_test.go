@@ -266,7 +266,7 @@ func TestForPatch(t *testing.T) {
 	cur := parse(t, "example.com/app/srv", "srv", strings.Replace(srvSrc, "func Run() { serve() }", "func Run() { println(); serve() }", 1))
 	base := parse(t, "example.com/app/srv", "srv", srvSrc)
 	rel := func(p token.Position) string { r, _ := filepath.Rel(root, p.Filename); return r }
-	got := ForPatch(k, "example.com/app/srv", cur.Fset, cur.Files, base.Fset, base.Files, nil, rel)
+	got := ForPatch(k, "example.com/app/srv", cur.Fset, cur.Files, base.Fset, base.Files, Redirects{}, rel)
 	if len(got) != 1 || !strings.HasPrefix(got[0], "example.com/app/srv.Run runs only once, at start-up (called from example.com/app.main, main.go:29)") {
 		t.Errorf("notes: %q", got)
 	}

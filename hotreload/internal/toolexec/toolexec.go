@@ -268,7 +268,7 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 	}
 	c.mainAsMain(srcs)
 
-	res, err := instrument.Rewrite(instrument.Settings{LinkPath: c.pkg, Lang: c.lang, Race: c.race, Runtime: c.runtime}, srcs)
+	res, err := instrument.Rewrite(instrument.Settings{LinkPath: c.pkg, Lang: c.lang, Race: c.race, Runtime: c.runtime, Closures: instrument.UserFiles(srcs, c.goroot)}, srcs)
 	var pathErr *fs.PathError
 	if errors.As(err, &pathErr) {
 		fmt.Fprintf(stderr, "gohot: %v\n", err)

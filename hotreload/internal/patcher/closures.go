@@ -1,0 +1,181 @@
+package patcher
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"github.com/gohot/rules_go_hot/tools/rewriter"
+)
+
+// A function literal of the program has a slot of its own (the rewriter's
+// Closure): a patch redirects the closure values made before it — handlers
+// and middleware built at start-up, callbacks stored in structs — to the
+// literal's new body, which shares their captured variables through the
+// addresses the prologue passes. A literal is redirected when its
+// function changed, its text changed, it is at the same place among the
+// function's literals (by index) and it captures the same variables; else
+// the notes of reach say that old closure values keep the old body.
+
+// redirect is one literal of a changed function that the patch redirects.
+type redirect struct {
+	fn      *ast.FuncDecl // the function, current version
+	lit     *ast.FuncLit  // current version
+	display string        // the function's name, "F" or "T.M"
+	c       rewriter.Closure
+}
+
+// closureChanges finds the literals of u's changed functions to redirect,
+// and notes those that cannot be (their closure values made before the
+// patch keep the old body).
+func (u *unit) closureChanges() {
+	if u.isMain || u.info == nil {
+		return
+	}
+	byFunc := map[string]map[int]rewriter.Closure{}
+	for _, c := range u.man.Closures {
+		if byFunc[c.Func] == nil {
+			byFunc[c.Func] = map[int]rewriter.Closure{}
+		}
+		byFunc[c.Func][c.Index] = c
+	}
+	base := declsOf(u.bfset, u.baseFiles)
+	u.redirected = map[token.Pos]bool{}
+	u.litsOnly = map[string]bool{}
+	for _, d := range u.ch.changed {
+		fd, ok := d.node.(*ast.FuncDecl)
+		bd, ok2 := base[d.key]
+		if !ok || !ok2 {
+			continue
+		}
+		bfd := bd.node.(*ast.FuncDecl)
+		curLits, baseLits := rewriter.FuncLits(fd), rewriter.FuncLits(bfd)
+		if len(curLits) != len(baseLits) {
+			continue // literals added or removed: indices do not match
+		}
+		var mine []int
+		for i, lit := range curLits {
+			if nodeText(u.fset, lit) == nodeText(u.bfset, baseLits[i]) {
+				continue
+			}
+			c, ok := byFunc[d.name][i+1]
+			if !ok {
+				continue // not redirectable (reach's note stays)
+			}
+			captured := rewriter.CapturedVars(u.info.Uses, fd, lit)
+			if strings.Join(captured, ",") != strings.Join(c.Captures, ",") {
+				p := u.refusal(u.fset.Position(lit.Pos()), "", "")
+				note := fmt.Sprintf("%s:%d: the function literal in %s now uses other variables of %s (%s; the program's closure values have %s): closure values made before this patch keep running the old body; only values made from now on run the new one", p.File, p.Line, d.name, d.name, orNone(captured), orNone(c.Captures))
+				u.ch.notes = append(u.ch.notes, note)
+				u.ch.notLive = append(u.ch.notLive, note)
+				u.redirected[lit.Pos()] = true // said here: no other note for it
+				continue
+			}
+			if _, ok := u.info.TypeOf(lit).(*types.Signature); !ok {
+				continue
+			}
+			u.redirects = append(u.redirects, redirect{fn: fd, lit: lit, display: d.name, c: c})
+			u.redirected[lit.Pos()] = true
+			mine = append(mine, i)
+		}
+		// Is every change of the function inside literals it redirects?
+		// Then what ran at start-up does not matter.
+		if len(mine) > 0 {
+			saved := make([][2]*ast.BlockStmt, len(mine))
+			for j, i := range mine {
+				saved[j] = [2]*ast.BlockStmt{curLits[i].Body, baseLits[i].Body}
+				curLits[i].Body, baseLits[i].Body = &ast.BlockStmt{}, &ast.BlockStmt{}
+			}
+			same := nodeText(u.fset, fd.Body) == nodeText(u.bfset, bfd.Body)
+			for j, i := range mine {
+				curLits[i].Body, baseLits[i].Body = saved[j][0], saved[j][1]
+			}
+			if same {
+				u.litsOnly[d.name] = true
+			}
+		}
+	}
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// closureValue writes the new value of a redirected literal's slot: a
+// function that takes the captured variables' addresses and the arguments
+// as the prologue passes them, and calls the literal's new body with the
+// captured variables read through those addresses.
+func (b *Builder) closureValue(t *translator, u *unit, r redirect) (string, *pair) {
+	sig := u.info.TypeOf(r.lit).(*types.Signature)
+	// The captured variables, by their objects in the new version.
+	objs := map[types.Object]string{}
+	var lines []string
+	ast.Inspect(r.lit.Body, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if v, ok := u.info.Uses[id].(*types.Var); ok {
+				for i, name := range r.c.Captures {
+					if name == id.Name && v.Pos() >= r.fn.Pos() && v.Pos() < r.fn.End() && !(v.Pos() >= r.lit.Pos() && v.Pos() < r.lit.End()) {
+						if _, ok := objs[v]; !ok {
+							typ, ok := t.typeExpr(v.Type())
+							if !ok {
+								t.refuse(r.lit, fmt.Sprintf("the function literal captures %s, whose type a patch cannot name; restart to apply", name))
+								return false
+							}
+							objs[v] = name
+							lines = append(lines, fmt.Sprintf("%s := gohotEnv[%d].(*%s);", name, i, typ))
+						}
+					}
+				}
+			}
+		}
+		return true
+	})
+	var extra []edit
+	ast.Inspect(r.lit.Body, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if _, ok := objs[u.info.Uses[id]]; ok {
+				extra = append(extra, edit{t.tf.Offset(id.Pos()), t.tf.Offset(id.End()), "(*" + id.Name + ")"})
+			}
+		}
+		return true
+	})
+	var args []string
+	for i := 0; i < sig.Params().Len(); i++ {
+		typ := sig.Params().At(i).Type()
+		a := fmt.Sprintf("gohotA%d", i)
+		spelled, ok := t.typeExpr(typ)
+		if !ok {
+			t.refuse(r.lit, "a parameter's type of the function literal is one a patch cannot name; restart to apply")
+			return "", nil
+		}
+		lines = append(lines, fmt.Sprintf("%s, _ := gohotArgs[%d].(%s);", a, i, spelled))
+		if sig.Variadic() && i == sig.Params().Len()-1 {
+			a += "..."
+		}
+		args = append(args, a)
+	}
+	saved := t.edits
+	t.edits = append(t.edits[:len(t.edits):len(t.edits)], extra...)
+	lit := t.text(r.lit)
+	t.edits = saved
+	call := fmt.Sprintf("(%s)(%s)", lit, strings.Join(args, ", "))
+	var rs []string
+	for i := 0; i < sig.Results().Len(); i++ {
+		rs = append(rs, fmt.Sprintf("gohotR%d", i))
+	}
+	body := call + "; return nil"
+	if len(rs) > 0 {
+		body = fmt.Sprintf("%s := %s; return []interface{}{%s}", strings.Join(rs, ", "), call, strings.Join(rs, ", "))
+	}
+	local := fmt.Sprintf("gohotClosure_%s_%d_%s", strings.ReplaceAll(r.display, ".", "_"), r.c.Index, u.alias)
+	text := fmt.Sprintf("%s = func(gohotEnv []interface{}, gohotArgs []interface{}) []interface{} { %s %s }", local, strings.Join(lines, " "), body)
+	name := u.path + "." + rewriter.ClosureName(r.display, r.c.Index)
+	p := &pair{name: name, value: local, slot: "&" + u.alias + "." + r.c.Slot, imports: map[string]string{u.path: u.alias}}
+	b.pending[name] = slotRef{pkg: u.path, slot: r.c.Slot}
+	return patchDecl(u.fset.Position(r.lit.Pos()), "var", text), p
+}
