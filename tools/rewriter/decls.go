@@ -53,8 +53,60 @@ func (p *pkg) typeSpec(f *file, ts *ast.TypeSpec) {
 			}
 		}
 	}
+	if it, ok := ts.Type.(*ast.InterfaceType); ok && !ts.Assign.IsValid() && tparams == "" {
+		p.interfaceWrappers(f, name, it)
+	}
 	if t.Alias != "" || len(t.Fields) > 0 {
 		p.man.Types = append(p.man.Types, t)
+	}
+}
+
+// interfaceWrappers generates, for each unexported method m listed by
+// interface type T, an exported function that calls it,
+//
+//	func GoHotW_T_m(x T, p0 int) error { return x.m(p0) }
+//
+// so that a patch (another package, which cannot call an unexported
+// method) can: the manifest lists it as the wrapper of "T.m".
+func (p *pkg) interfaceWrappers(f *file, name string, it *ast.InterfaceType) {
+	w := typeWriter{}
+	for _, m := range it.Methods.List {
+		ft, ok := m.Type.(*ast.FuncType)
+		if !ok || len(m.Names) != 1 || ast.IsExported(m.Names[0].Name) || m.Names[0].Name == "_" {
+			continue // embedded, exported or blank
+		}
+		method := m.Names[0].Name
+		x := p.prefix + "X"
+		params := []string{x + " " + name}
+		var args []string
+		variadic := false
+		for _, field := range ft.Params.List {
+			n := len(field.Names)
+			if n == 0 {
+				n = 1
+			}
+			for j := 0; j < n; j++ {
+				a := fmt.Sprintf("%sP%d", p.prefix, len(args))
+				params = append(params, a+" "+w.String(field.Type))
+				args = append(args, a)
+			}
+			if _, ok := field.Type.(*ast.Ellipsis); ok {
+				variadic = true
+			}
+		}
+		call := strings.Join(args, ", ")
+		if variadic {
+			call += "..."
+		}
+		var b strings.Builder
+		w.results(&b, ft.Results)
+		ret := ""
+		if b.Len() > 0 {
+			ret = "return "
+		}
+		wrapper := p.newName("W", name, method)
+		fmt.Fprintf(&f.gen, "func %s(%s)%s { %s%s.%s(%s) }\n", wrapper, strings.Join(params, ", "), b.String(), ret, x, method, call)
+		p.man.Funcs = append(p.man.Funcs, Func{Name: name + "." + method, Pos: p.pos(m.Pos()), Wrapper: wrapper})
 	}
 }
 

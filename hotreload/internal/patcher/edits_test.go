@@ -232,3 +232,13 @@ func TestNewMethods(t *testing.T) {
 		t.Errorf("new exported method: %+v", r)
 	}
 }
+
+// A call of an unexported method of an interface goes through the
+// wrapper the rewrite generated for it.
+func TestInterfaceMethodCall(t *testing.T) {
+	s := newSession(t)
+	s.edit("lib/lib.go", "func (s *store) Describe() string { return s.describe() }",
+		"func (s *store) Describe() string { var d describer = *s; return d.describe() + \"!\" }")
+	wantFunctions(t, s.patch(), "example.com/app/lib.store.Describe")
+	s.want("call", "result 1 L:s! 7 b hello x 1")
+}

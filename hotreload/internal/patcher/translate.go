@@ -442,8 +442,8 @@ func (t *translator) selection(se *ast.SelectorExpr, sel *types.Selection, call 
 			return
 		}
 		named := namedOf(recv.Type())
-		if named == nil || types.IsInterface(named) {
-			t.refuse(se, fmt.Sprintf("calls unexported interface method %s: a patch, being another package, cannot call it; restart to apply", obj.Name()))
+		if named == nil || types.IsInterface(named) && t.u.funcs[named.Obj().Name()+"."+obj.Name()].Wrapper == "" {
+			t.refuse(se, fmt.Sprintf("calls unexported method %s of an interface that has no exported wrapper in the running program (an unnamed or generic interface): a patch, being another package, cannot call it; restart to apply", obj.Name()))
 			return
 		}
 		var callee string

@@ -29,6 +29,12 @@ func (s *store) Bump(n int) string { return fmt.Sprint(s.bump(n)) }
 
 func (s store) describe() string { return s.label + ":" + s.Name }
 
+// describer lists an unexported method: a patch calls it through the
+// wrapper the rewrite generates.
+type describer interface{ describe() string }
+
+var _ describer = store{}
+
 func (s *store) Describe() string { return s.describe() }
 
 func double(n int) int { return 2 * n }
