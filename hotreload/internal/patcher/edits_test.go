@@ -101,15 +101,15 @@ func TestConstChanges(t *testing.T) {
 	s.edit("lib/lib.go", "KindA Kind = iota\n", "KindA Kind = iota + 1\n")
 	wantFunctions(t, s.patch(), "example.com/app/lib.Kinds", "example.com/app.kindB")
 	s.want("item", "item 1 n 1 123 [1 2 3]")
-	s.want("kind", "kind 2 13")
+	s.want("kind", "kind 2 13 a=1 2=true")
 	// An insertion shifts the constants after it.
 	s.edit("lib/lib.go", "KindA Kind = iota + 1\n", "KindA Kind = iota\n\tKindZ\n")
 	s.patch()
 	s.want("item", "item 1 n 1 123 [0 2 3]")
-	s.want("kind", "kind 2 13")
+	s.want("kind", "kind 2 13 a=1 2=true")
 	s.edit("lib/lib.go", "KindA Kind = iota\n\tKindZ\n", "KindA Kind = iota\n")
 	s.patch()
-	s.want("kind", "kind 1 13")
+	s.want("kind", "kind 1 13 a=1 2=true")
 
 	// In a type: refused, with the reason.
 	s.edit("lib/lib.go", "large  = 3", "large  = 4")
@@ -127,7 +127,7 @@ func TestConstChanges(t *testing.T) {
 		t.Errorf("not live: %q", res.NotLive)
 	}
 	s.want("item", "item 1 n 1 523 [0 1 2]")
-	s.want("kind", "kind 1 13")
+	s.want("kind", "kind 1 13 a=1 2=true")
 }
 
 // A struct tag change is refused for what it is, not as a layout change.
@@ -241,4 +241,13 @@ func TestInterfaceMethodCall(t *testing.T) {
 		"func (s *store) Describe() string { var d describer = *s; return d.describe() + \"!\" }")
 	wantFunctions(t, s.patch(), "example.com/app/lib.store.Describe")
 	s.want("call", "result 1 L:s! 7 b hello x 1")
+}
+
+// A method of a generic type: its replacement is a generic function, one
+// instantiation per instantiation of the type the program makes.
+func TestGenericTypeMethod(t *testing.T) {
+	s := newSession(t)
+	s.edit("lib/lib.go", `func (p *Pair[K, V]) Show() string { return fmt.Sprint(p.k, "=", p.v) }`, `func (p *Pair[K, V]) Show() string { return fmt.Sprint(p.k, ":", p.v) }`)
+	wantFunctions(t, s.patch(), "example.com/app/lib.Pair.Show")
+	s.want("kind", "kind 1 13 a:1 2:true")
 }

@@ -13,11 +13,21 @@ import (
 // module's code instantiates a generic function, spelled for the patch.
 func (b *Builder) instantiations(u *unit, fd *ast.FuncDecl) []string {
 	obj := u.info.Defs[fd.Name]
+	name := fd.Name.Name
+	if fn, ok := obj.(*types.Func); ok && fd.Recv != nil {
+		// A method of a generic type: the type's instantiations.
+		if n := namedOf(fn.Signature().Recv().Type()); n != nil {
+			obj, name = n.Obj(), n.Obj().Name()
+		}
+	}
 	seen := map[string]bool{}
 	var out []string
 	for id, inst := range u.info.Instances {
 		if u.info.Uses[id] != obj {
 			continue
+		}
+		if hasTypeParams(inst.TypeArgs) {
+			continue // in generic code: not an instantiation of its own
 		}
 		if key, ok := u.typeArgs(inst.TypeArgs); ok && !seen[key] {
 			seen[key] = true
@@ -25,7 +35,7 @@ func (b *Builder) instantiations(u *unit, fd *ast.FuncDecl) []string {
 		}
 	}
 	// Instantiations in other packages of the main module.
-	for _, inst := range b.externalInstances(u.path, fd.Name.Name) {
+	for _, inst := range b.externalInstances(u.path, name) {
 		inst = strings.ReplaceAll(inst, "\x00.", u.alias+".")
 		if !seen[inst] {
 			seen[inst] = true
@@ -106,4 +116,42 @@ func (b *Builder) externalInstances(pkgPath, name string) []string {
 		}
 	}
 	return out
+}
+
+// hasTypeParams reports whether a type argument list mentions type
+// parameters (an instantiation inside generic code).
+func hasTypeParams(l *types.TypeList) bool {
+	var has func(t types.Type, depth int) bool
+	has = func(t types.Type, depth int) bool {
+		if depth > 8 {
+			return false
+		}
+		switch t := t.(type) {
+		case *types.TypeParam:
+			return true
+		case *types.Pointer:
+			return has(t.Elem(), depth+1)
+		case *types.Slice:
+			return has(t.Elem(), depth+1)
+		case *types.Array:
+			return has(t.Elem(), depth+1)
+		case *types.Chan:
+			return has(t.Elem(), depth+1)
+		case *types.Map:
+			return has(t.Key(), depth+1) || has(t.Elem(), depth+1)
+		case *types.Named:
+			for i := 0; t.TypeArgs() != nil && i < t.TypeArgs().Len(); i++ {
+				if has(t.TypeArgs().At(i), depth+1) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for i := 0; i < l.Len(); i++ {
+		if has(l.At(i), 0) {
+			return true
+		}
+	}
+	return false
 }

@@ -39,7 +39,7 @@ func main() {
 		case "item":
 			fmt.Println("item", show(lib.NewItem("n")), lib.Sizes(), lib.Kinds())
 		case "kind":
-			fmt.Println("kind", kindB(), lib.DefaultSize())
+			fmt.Println("kind", kindB(), lib.DefaultSize(), lib.Pairs())
 		case "load":
 			if err := apply(f[1]); err != nil {
 				fmt.Println("error", err)

@@ -86,3 +86,16 @@ func NewItem(name string) *Item { return &Item{Base: Base{ID: 1}, Name: name, co
 func (it *Item) Count() int { return it.count }
 
 func Kinds() []Kind { return []Kind{KindA, KindB, KindC} }
+
+// Pair is a generic type with a method.
+type Pair[K comparable, V any] struct {
+	k K
+	v V
+}
+
+func (p *Pair[K, V]) Show() string { return fmt.Sprint(p.k, "=", p.v) }
+
+func Pairs() string {
+	a, b := &Pair[string, int]{"a", 1}, &Pair[int, bool]{2, true}
+	return a.Show() + " " + b.Show()
+}
