@@ -156,6 +156,10 @@ func (p *pkg) closures(f *file, fd *ast.FuncDecl, fn string, parts []string, s *
 			p.skip(name, lit, "calls recover(), which stops a panic only when the deferred function itself calls it: a redirect would call the new body from it")
 			continue
 		}
+		if v := shadowedResult(lit); v != "" {
+			p.skip(name, lit, fmt.Sprintf("%q names both a parameter and a type in its result types: the prologue could not spell them", v))
+			continue
+		}
 		c := Closure{Func: fn, Index: index, Pos: p.pos(lit.Pos()), Captures: CapturedVars(p.uses, fd, lit)}
 		c.Slot = p.newName("C", append(append([]string(nil), parts...), strconv.Itoa(index))...)
 		load := c.Slot
@@ -208,4 +212,28 @@ func (p *pkg) closures(f *file, fd *ast.FuncDecl, fn string, parts []string, s *
 		p.man.Closures = append(p.man.Closures, c)
 		p.keep = append(p.keep, c.Slot)
 	}
+}
+
+// shadowedResult returns a parameter or result name of lit that its result
+// types also use (func(error string) error): inside the body, where the
+// prologue spells the result types, the name is the variable.
+func shadowedResult(lit *ast.FuncLit) string {
+	if lit.Type.Results == nil {
+		return ""
+	}
+	used := map[string]bool{}
+	ast.Inspect(lit.Type.Results, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			used[id.Name] = true
+		}
+		return true
+	})
+	for _, f := range append(append([]*ast.Field(nil), lit.Type.Params.List...), lit.Type.Results.List...) {
+		for _, id := range f.Names {
+			if used[id.Name] && id.Name != "_" {
+				return id.Name
+			}
+		}
+	}
+	return ""
 }
