@@ -222,12 +222,14 @@ func shadowedResult(lit *ast.FuncLit) string {
 		return ""
 	}
 	used := map[string]bool{}
-	ast.Inspect(lit.Type.Results, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok {
-			used[id.Name] = true
-		}
-		return true
-	})
+	for _, f := range lit.Type.Results.List {
+		ast.Inspect(f.Type, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok {
+				used[id.Name] = true
+			}
+			return true
+		})
+	}
 	for _, f := range append(append([]*ast.Field(nil), lit.Type.Params.List...), lit.Type.Results.List...) {
 		for _, id := range f.Names {
 			if used[id.Name] && id.Name != "_" {
