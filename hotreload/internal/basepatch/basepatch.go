@@ -9,13 +9,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"go/parser"
-	"go/token"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
@@ -82,7 +79,7 @@ func Check(base, cur *kit.Kit) ([]Problem, error) {
 			edited[path] = true
 		}
 	}
-	dependsOnEdit := importersOf(edited, cur)
+	dependsOnEdit := cur.Importers(edited)
 	for _, path := range sortedKeys(cur.Packages) {
 		c := cur.Packages[path]
 		b, ok := base.Packages[path]
@@ -229,43 +226,4 @@ func sortedKeys(m map[string]*kit.Package) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// importersOf returns the workspace packages of k that import one of
-// edited, directly or through others (read from the imports of their
-// current sources).
-func importersOf(edited map[string]bool, k *kit.Kit) map[string]bool {
-	imports := map[string][]string{}
-	for path, p := range k.Packages {
-		if !p.Main {
-			continue
-		}
-		for _, name := range p.Files {
-			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(p.Dir, name), nil, parser.ImportsOnly)
-			if err != nil {
-				continue
-			}
-			for _, imp := range f.Imports {
-				if ip, err := strconv.Unquote(imp.Path.Value); err == nil {
-					imports[path] = append(imports[path], ip)
-				}
-			}
-		}
-	}
-	in := map[string]bool{}
-	for changed := true; changed; {
-		changed = false
-		for p, deps := range imports {
-			if in[p] {
-				continue
-			}
-			for _, d := range deps {
-				if edited[d] || in[d] {
-					in[p], changed = true, true
-					break
-				}
-			}
-		}
-	}
-	return in
 }

@@ -4,13 +4,10 @@ import (
 	"fmt"
 	"go/ast"
 	"go/constant"
-	"go/parser"
 	"go/token"
 	"go/types"
-	"path/filepath"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
@@ -222,18 +219,8 @@ func (b *Builder) constImporters(changed constSet, loaded map[string]bool) []str
 		if !p.Main || loaded[path] || p.Name == "main" && path != b.Kit.MainPackage {
 			continue
 		}
-		for _, name := range p.Files {
-			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(p.Dir, name), nil, parser.ImportsOnly)
-			if err != nil {
-				continue // a file being written: a later save patches it
-			}
-			hit := false
-			for _, imp := range f.Imports {
-				if ip, err := strconv.Unquote(imp.Path.Value); err == nil && exported[ip] {
-					hit = true
-				}
-			}
-			if hit {
+		for _, ip := range kit.ImportsOf(p.Dir, p.Files) {
+			if exported[ip] {
 				out = append(out, path)
 				break
 			}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/tools/rewriter"
@@ -40,10 +39,6 @@ type Program struct {
 	Rel func(token.Position) string
 }
 
-// ForPatch is the patcher's hook: the notes for a change of package path,
-// whose current files (parsed in fset) and base files (in baseFset) the
-// patcher has; the other packages of the kit's main module are read from
-// disk.
 // Redirects is what a patch does beyond the changed functions' slots.
 type Redirects struct {
 	// Also are functions ("F", "T.M") changed though their text is the
@@ -58,6 +53,10 @@ type Redirects struct {
 	LiteralsOnly []string
 }
 
+// ForPatch is the patcher's hook: the notes for a change of package path,
+// whose current files (parsed in fset) and base files (in baseFset) the
+// patcher has; the other packages of the kit's main module are read from
+// disk.
 func ForPatch(k *kit.Kit, path string, fset *token.FileSet, files []*ast.File, baseFset *token.FileSet, baseFiles []*ast.File, r Redirects, rel func(token.Position) string) []string {
 	p := k.Packages[path]
 	if p == nil {
@@ -67,13 +66,7 @@ func ForPatch(k *kit.Kit, path string, fset *token.FileSet, files []*ast.File, b
 	prog := &Program{Main: k.MainPackage, Packages: []*Package{cur}, Rel: rel}
 	// Every call chain from a root to the changed package runs through
 	// packages that import it, directly or not: only those are read.
-	imports := map[string][]string{}
-	for ip, kp := range k.Packages {
-		if kp.Main && ip != path {
-			imports[ip] = importsOf(kp.Dir, kp.Files)
-		}
-	}
-	for ip := range importers(path, imports) {
+	for ip := range k.Importers(map[string]bool{path: true}) {
 		kp := k.Packages[ip]
 		if q := parseDir(ip, kp.Name, kp.Dir, kp.Files); q != nil {
 			prog.Packages = append(prog.Packages, q)
@@ -81,46 +74,6 @@ func ForPatch(k *kit.Kit, path string, fset *token.FileSet, files []*ast.File, b
 	}
 	sort.Slice(prog.Packages, func(i, j int) bool { return prog.Packages[i].Path < prog.Packages[j].Path })
 	return Notes(prog, Change{Path: path, Cur: cur, Base: &Package{Path: path, Name: p.Name, Fset: baseFset, Files: baseFiles}, Redirects: r})
-}
-
-// importers returns the packages of imports (import path → its imports)
-// that import path directly or through others.
-func importers(path string, imports map[string][]string) map[string]bool {
-	in := map[string]bool{path: true}
-	for changed := true; changed; {
-		changed = false
-		for p, deps := range imports {
-			if in[p] {
-				continue
-			}
-			for _, d := range deps {
-				if in[d] {
-					in[p], changed = true, true
-					break
-				}
-			}
-		}
-	}
-	delete(in, path)
-	return in
-}
-
-// importsOf lists the imports of a package's files (the ones its build
-// compiled, as the kit recorded them).
-func importsOf(dir string, files []string) []string {
-	var out []string
-	for _, name := range files {
-		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, name), nil, parser.ImportsOnly)
-		if err != nil {
-			continue
-		}
-		for _, imp := range f.Imports {
-			if p, err := strconv.Unquote(imp.Path.Value); err == nil {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
 }
 
 // parseDir parses the given Go files of a directory (nil if

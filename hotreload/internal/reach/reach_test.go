@@ -230,18 +230,6 @@ func TestNotes(t *testing.T) {
 	}
 }
 
-func TestImporters(t *testing.T) {
-	got := importers("m/c", map[string][]string{"m": {"fmt", "m/a"}, "m/a": {"m/b"}, "m/b": {"m/c", "os"}, "m/d": {"m/e"}, "m/e": nil})
-	var names []string
-	for p := range got {
-		names = append(names, p)
-	}
-	sort.Strings(names)
-	if strings.Join(names, " ") != "m m/a m/b" {
-		t.Errorf("importers of m/c: %v", names)
-	}
-}
-
 // TestForPatch: the patcher's hook reads the program's other packages
 // from the kit's directories.
 func TestForPatch(t *testing.T) {
