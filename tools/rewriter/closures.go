@@ -23,6 +23,12 @@ type Closure struct {
 	Pos    string `json:"pos"`
 	Slot   string `json:"slot"`
 	Loader string `json:"loader,omitempty"`
+	// Generic: the literal is in a generic function (or a method of a
+	// generic type). Its slot is a *[]interface{} holding one redirect per
+	// instantiation, of type GenericClosureType(TypeParams), as generic
+	// functions' slots do.
+	Generic    bool     `json:"generic,omitempty"`
+	TypeParams []string `json:"type_params,omitempty"`
 	// Captures are the variables of the enclosing function (and of
 	// enclosing literals) that the literal uses, in order of first use:
 	// the prologue passes their addresses in this order.
@@ -33,6 +39,19 @@ type Closure struct {
 // captured variables' addresses and the arguments (a variadic parameter as
 // its slice), and returns the results, each boxed.
 const ClosureSlotType = "func([]interface{}, []interface{}) []interface{}"
+
+// GenericClosureType is the type of one instantiation's redirect of a
+// literal in a generic function with type parameters tparams: the
+// closure slot's type with a last parameter, func(K, V), that only makes
+// each instantiation's type distinct (the prologue passes nil).
+func GenericClosureType(tparams []string) string {
+	return "func([]interface{}, []interface{}, " + ClosureMarkerType(tparams) + ") []interface{}"
+}
+
+// ClosureMarkerType is the type of GenericClosureType's last parameter.
+func ClosureMarkerType(tparams []string) string {
+	return "func(" + strings.Join(tparams, ", ") + ")"
+}
 
 // ClosureName is how messages and patches name the Index-th literal of
 // function fn, as the compiler does (F.func1).
@@ -46,10 +65,15 @@ func ClosureName(fn string, index int) string {
 // variables from anything else). Rewriter and patcher both find a
 // literal's captured variables with it (CapturedVars).
 func LocalUses(fset *token.FileSet, path string, files []*ast.File) map[*ast.Ident]types.Object {
-	info := &types.Info{Uses: map[*ast.Ident]types.Object{}}
+	return LocalInfo(fset, path, files).Uses
+}
+
+// LocalInfo is LocalUses with the scopes too.
+func LocalInfo(fset *token.FileSet, path string, files []*ast.File) *types.Info {
+	info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Scopes: map[ast.Node]*types.Scope{}}
 	conf := types.Config{Importer: standIns{}, FakeImportC: true, Error: func(error) {}}
 	conf.Check(path, fset, files, info)
-	return info.Uses
+	return info
 }
 
 // standIns imports every package as an empty, complete package named
@@ -134,20 +158,72 @@ func callsRecover(body *ast.BlockStmt) bool {
 	return found
 }
 
+// typeParamNames lists the type parameters of fd (a generic function's,
+// or a generic receiver's), as the rewritten source names them.
+func (s *signature) typeParamNames(fd *ast.FuncDecl) []string {
+	var ids []*ast.Ident
+	if fd.Type.TypeParams != nil {
+		for _, field := range fd.Type.TypeParams.List {
+			ids = append(ids, field.Names...)
+		}
+	}
+	ids = append(ids, s.recvTPs...)
+	var names []string
+	for _, id := range ids {
+		if id == nil {
+			return nil
+		}
+		name := id.Name
+		if n, ok := s.w.renameIdent[id]; ok {
+			name = n
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+// shadowedTypeParam returns a type parameter of the enclosing function
+// that a name in scope at lit's body hides (a parameter, a local
+// variable): the prologue, which spells the type parameters, could not.
+func (p *pkg) shadowedTypeParam(lit *ast.FuncLit, tparams []string) string {
+	scope := p.local.Scopes[lit.Type]
+	if scope == nil {
+		return ""
+	}
+	for _, name := range tparams {
+		_, obj := scope.LookupParent(name, lit.Body.Lbrace+1)
+		if tn, ok := obj.(*types.TypeName); !ok || !isTypeParam(tn.Type()) {
+			return name
+		}
+	}
+	return ""
+}
+
+func isTypeParam(t types.Type) bool {
+	_, ok := t.(*types.TypeParam)
+	return ok
+}
+
 // closures instruments the function literals of fd (display name fn,
-// signature s): each gets a slot and a prologue. Generic functions are
-// left alone (a slot cannot be generic, and the literals' types may use
-// the type parameters).
+// signature s): each gets a slot and a prologue. In a generic function
+// (or method of a generic type) the slot holds one redirect per
+// instantiation, told apart by its type (GenericClosureType).
 func (p *pkg) closures(f *file, fd *ast.FuncDecl, fn string, parts []string, s *signature) {
-	if !p.cfg.Closures || s.generic || fd.Body == nil {
+	if !p.cfg.Closures || fd.Body == nil {
 		return
 	}
-	if p.uses == nil {
+	if p.local == nil {
 		asts := make([]*ast.File, len(p.files))
 		for i, f := range p.files {
 			asts[i] = f.ast
 		}
-		p.uses = LocalUses(p.fset, p.cfg.ImportPath, asts)
+		p.local = LocalInfo(p.fset, p.cfg.ImportPath, asts)
+	}
+	var tparams []string
+	if s.generic {
+		if tparams = s.typeParamNames(fd); len(tparams) == 0 {
+			return
+		}
 	}
 	for i, lit := range FuncLits(fd) {
 		index := i + 1
@@ -160,13 +236,23 @@ func (p *pkg) closures(f *file, fd *ast.FuncDecl, fn string, parts []string, s *
 			p.skip(name, lit, fmt.Sprintf("%q names both a parameter and a type in its result types: the prologue could not spell them", v))
 			continue
 		}
-		c := Closure{Func: fn, Index: index, Pos: p.pos(lit.Pos()), Captures: CapturedVars(p.uses, fd, lit)}
+		if s.generic {
+			if v := p.shadowedTypeParam(lit, tparams); v != "" {
+				p.skip(name, lit, fmt.Sprintf("in a generic function, and %q names something else in the literal's scope: the prologue could not spell the type parameter", v))
+				continue
+			}
+		}
+		c := Closure{Func: fn, Index: index, Pos: p.pos(lit.Pos()), Captures: CapturedVars(p.local.Uses, fd, lit)}
+		slotType := ClosureSlotType
+		if s.generic {
+			c.Generic, c.TypeParams, slotType = true, tparams, "*[]interface{}"
+		}
 		c.Slot = p.newName("C", append(append([]string(nil), parts...), strconv.Itoa(index))...)
 		load := c.Slot
 		if p.cfg.Race {
 			c.Loader = p.newName("CL", append(append([]string(nil), parts...), strconv.Itoa(index))...)
 			load = c.Loader + "()"
-			fmt.Fprintf(&f.gen, "//go:norace\nfunc %s() %s { return %s }\n", c.Loader, ClosureSlotType, c.Slot)
+			fmt.Fprintf(&f.gen, "//go:norace\nfunc %s() %s { return %s }\n", c.Loader, slotType, c.Slot)
 		}
 		var args []string
 		variadic := false
@@ -182,8 +268,11 @@ func (p *pkg) closures(f *file, fd *ast.FuncDecl, fn string, parts []string, s *
 			addrs = append(addrs, "&"+v)
 		}
 		h, r := s.fresh("h"), s.fresh("r")
-		call := fmt.Sprintf("%s([]interface{}{%s}, []interface{}{%s})", h, strings.Join(addrs, ", "), strings.Join(args, ", "))
-		var pro string
+		marker := ""
+		if s.generic {
+			marker = ", nil"
+		}
+		call := fmt.Sprintf("%s([]interface{}{%s}, []interface{}{%s}%s)", h, strings.Join(addrs, ", "), strings.Join(args, ", "), marker)
 		var results []string
 		if lit.Type.Results != nil {
 			for _, field := range lit.Type.Results.List {
@@ -196,19 +285,27 @@ func (p *pkg) closures(f *file, fd *ast.FuncDecl, fn string, parts []string, s *
 				}
 			}
 		}
-		if len(results) == 0 {
-			pro = fmt.Sprintf(" if %s := %s; %s != nil { %s; return };", h, load, h, call)
-		} else {
+		// redirect calls h and returns what it returns.
+		redirect := fmt.Sprintf("%s; return", call)
+		if len(results) > 0 {
 			var decls, rets []string
 			for j, t := range results {
 				v := s.fresh(fmt.Sprintf("rv%d", j))
 				decls = append(decls, fmt.Sprintf("%s, _ := %s[%d].(%s)", v, r, j, t))
 				rets = append(rets, v)
 			}
-			pro = fmt.Sprintf(" if %s := %s; %s != nil { %s := %s; %s; return %s };", h, load, h, r, call, strings.Join(decls, "; "), strings.Join(rets, ", "))
+			redirect = fmt.Sprintf("%s := %s; %s; return %s", r, call, strings.Join(decls, "; "), strings.Join(rets, ", "))
+		}
+		pro := fmt.Sprintf(" if %[1]s := %[2]s; %[1]s != nil { %[3]s };", h, load, redirect)
+		if s.generic {
+			// This instantiation's redirect, found by its type, as a
+			// generic function's prologue finds its own.
+			hs, ok := s.fresh("hs"), s.fresh("ok")
+			pro = fmt.Sprintf(" if %[1]s := %[2]s; %[1]s != nil { for _, %[3]s := range *%[1]s { if %[3]s, %[4]s := %[3]s.(%[5]s); %[4]s { %[6]s } } };",
+				hs, load, h, ok, GenericClosureType(tparams), redirect)
 		}
 		f.replace(lit.Body.Lbrace+1, lit.Body.Lbrace+1, pro)
-		fmt.Fprintf(&f.gen, "var %s %s\n", c.Slot, ClosureSlotType)
+		fmt.Fprintf(&f.gen, "var %s %s\n", c.Slot, slotType)
 		p.man.Closures = append(p.man.Closures, c)
 		p.keep = append(p.keep, c.Slot)
 	}

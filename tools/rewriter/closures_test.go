@@ -117,3 +117,106 @@ func TestClosures(t *testing.T) {
 		t.Errorf("output:\n%s\nwant:\n%s", out, wantOut)
 	}
 }
+
+const genericClosureSrc = `package main
+
+import "fmt"
+
+type box[K comparable, V any] struct{ m map[K]V }
+
+// getter's literal is in a method of a generic type.
+func (b *box[K, V]) getter() func(K) V {
+	return func(k K) V { return b.m[k] }
+}
+
+// describe's literal is in a generic function.
+func describe[T any](prefix string) func(T) string {
+	n := 0
+	return func(x T) string {
+		n++
+		return fmt.Sprint(prefix, x, n)
+	}
+}
+
+// shadow's literal names its parameter after the type parameter.
+func shadow[T any]() func(T int) int {
+	return func(T int) int { return T }
+}
+
+func main() {
+	di, ds := describe[int]("i"), describe[string]("s")
+	g := (&box[string, int]{m: map[string]int{"a": 1}}).getter()
+	fmt.Println(di(1), ds("x"), g("a"))
+	redirect()
+	fmt.Println(di(2), ds("y"), g("a"), shadow[bool]()(7))
+}
+`
+
+// genericRedirect sets the int instantiation's redirect of describe's
+// literal and box[string, int]'s of getter's: describe[string]'s closure
+// keeps its body, as it has no redirect of its type.
+const genericRedirect = `package main
+
+func redirect() {
+	GoHotC_describe_1 = &[]interface{}{func(env []interface{}, args []interface{}, _ func(int)) []interface{} {
+		n, prefix := env[0].(*int), env[1].(*string)
+		*n += 10
+		return []interface{}{*prefix + " patched " + fmt.Sprint(args[0].(int), *n)}
+	}}
+	GoHotC_box_getter_1 = &[]interface{}{func(env []interface{}, args []interface{}, _ func(string, int)) []interface{} {
+		b := env[0].(**box[string, int])
+		return []interface{}{(*b).m[args[0].(string)] + 100}
+	}}
+}
+`
+
+// TestGenericClosures: literals of generic functions and of methods of
+// generic types have a slot holding one redirect per instantiation, told
+// apart by type; a literal whose scope hides a type parameter is left
+// alone.
+func TestGenericClosures(t *testing.T) {
+	res, err := Rewrite(Config{ImportPath: "main", Closures: true}, []File{{Name: "main.go", Src: []byte(genericClosureSrc)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range res.Manifest.Closures {
+		got = append(got, ClosureName(c.Func, c.Index)+"["+strings.Join(c.TypeParams, ",")+"]("+strings.Join(c.Captures, ",")+")")
+		if !c.Generic {
+			t.Errorf("%s: not marked generic", c.Func)
+		}
+	}
+	want := []string{"box.getter.func1[K,V](b)", "describe.func1[T](n,prefix)"}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("closures %q, want %q", got, want)
+	}
+	skipped := false
+	for _, s := range res.Manifest.Skipped {
+		skipped = skipped || s.Name == "shadow.func1" && strings.Contains(s.Reason, `"T"`)
+	}
+	if !skipped {
+		t.Errorf("the literal hiding T is not skipped: %+v", res.Manifest.Skipped)
+	}
+	if errs := positionErrors("main.go", []byte(genericClosureSrc), res.Files[0].Src); len(errs) > 0 {
+		t.Errorf("positions: %q", errs)
+	}
+	dir := t.TempDir()
+	redirect := strings.Replace(genericRedirect, "package main\n", "package main\n\nimport \"fmt\"\n", 1)
+	for name, src := range map[string][]byte{"main.go": res.Files[0].Src, "redirect.go": []byte(redirect), "go.mod": []byte("module x\n\ngo 1.24\n")} {
+		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("go", "run", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go run: %v\n%s\n%s", err, out, res.Files[0].Src)
+	}
+	wantOut := "i1 1 sx1 1\ni patched 2 11 sy2 101 7\n"
+	if string(out) != wantOut {
+		t.Errorf("output:\n%s\nwant:\n%s", out, wantOut)
+	}
+}

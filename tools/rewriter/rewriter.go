@@ -219,9 +219,9 @@ type pkg struct {
 	// nosplitCallees: functions a //go:nosplit function calls (see
 	// nosplitCallees), mapped to that function's name.
 	nosplitCallees map[string]string // file declaring the noescape helper
-	// uses resolves identifiers to objects by scope (LocalUses), for the
+	// local resolves identifiers to objects by scope (LocalInfo), for the
 	// variables function literals capture; made on first need.
-	uses map[*ast.Ident]types.Object
+	local *types.Info
 }
 
 // file is one file being rewritten.

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"github.com/gohot/rules_go_hot/tools/rewriter"
@@ -173,9 +174,35 @@ func (b *Builder) closureValue(t *translator, u *unit, r redirect) (string, *pai
 		body = fmt.Sprintf("%s := %s; return []interface{}{%s}", strings.Join(rs, ", "), call, strings.Join(rs, ", "))
 	}
 	local := fmt.Sprintf("gohotClosure_%s_%d_%s", strings.ReplaceAll(r.display, ".", "_"), r.c.Index, u.alias)
-	text := fmt.Sprintf("%s = func(gohotEnv []interface{}, gohotArgs []interface{}) []interface{} { %s %s }", local, strings.Join(lines, " "), body)
 	name := u.path + "." + rewriter.ClosureName(r.display, r.c.Index)
 	p := &pair{name: name, value: local, slot: "&" + u.alias + "." + r.c.Slot, imports: map[string]string{u.path: u.alias}}
 	b.pending[name] = slotRef{pkg: u.path, slot: r.c.Slot}
-	return patchDecl(u.fset.Position(r.lit.Pos()), "var", text), p
+	pos := u.fset.Position(r.lit.Pos())
+	if !r.c.Generic {
+		text := fmt.Sprintf("%s = func(gohotEnv []interface{}, gohotArgs []interface{}) []interface{} { %s %s }", local, strings.Join(lines, " "), body)
+		return patchDecl(pos, "var", text), p
+	}
+	// In a generic function: a generic redirect of the function's type
+	// parameters, one instantiation of it per instantiation the main
+	// module makes (as the function's own slot holds).
+	tparams, names, ok := t.enclosingTypeParams(r.fn)
+	if !ok {
+		t.refuse(r.lit, "a constraint of the enclosing function's type parameters names a type a patch cannot name; restart to apply")
+		return "", nil
+	}
+	if len(names) != len(r.c.TypeParams) || slices.Contains(names, "_") {
+		t.refuse(r.lit, "the enclosing function's type parameters changed or one is blank (_), so the literal's redirect cannot name them; restart to apply")
+		return "", nil
+	}
+	marker := rewriter.ClosureMarkerType(names)
+	text := fmt.Sprintf("%s%s(gohotEnv []interface{}, gohotArgs []interface{}, _ %s) []interface{} { %s %s }", local, tparams, marker, strings.Join(lines, " "), body)
+	insts := b.instantiations(u, r.fn)
+	if len(insts) == 0 {
+		return patchDecl(pos, "func", text) + execute(noInstanceTemplate, name), nil
+	}
+	p.value = execute(instancesTemplate, struct {
+		Func      string
+		Instances []string
+	}{local, insts})
+	return patchDecl(pos, "func", text), p
 }

@@ -111,26 +111,6 @@ func asFunc(t *translator, fd *ast.FuncDecl, name string) string {
 	return patchDecl(t.u.fset.Position(fd.Body.Lbrace), "func", execute(replacementTemplate, fn))
 }
 
-// recvTypeParams spells the type parameter list of a method of a generic
-// type, with the receiver's names and the type's constraints: "[K
-// comparable, V any]" for (p *Pair[K, V]).
-func (t *translator) recvTypeParams(fd *ast.FuncDecl) (string, bool) {
-	fn, _ := t.u.info.Defs[fd.Name].(*types.Func)
-	if fn == nil {
-		return "", false
-	}
-	tps := fn.Signature().RecvTypeParams()
-	var parts []string
-	for i := 0; i < tps.Len(); i++ {
-		c, ok := t.typeExpr(tps.At(i).Constraint())
-		if !ok {
-			return "", false
-		}
-		parts = append(parts, tps.At(i).Obj().Name()+" "+c)
-	}
-	return "[" + strings.Join(parts, ", ") + "]", true
-}
-
 // newMethodFunc names the function of the patch that is method m added to
 // type T of the program (which cannot take a method of another package):
 // calls of the method are translated into calls of it.
@@ -167,7 +147,7 @@ func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (st
 		// A method of a generic type: its replacement is a generic
 		// function of the receiver's type parameters.
 		var ok bool
-		if tparams, ok = t.recvTypeParams(fd); !ok {
+		if tparams, _, ok = t.enclosingTypeParams(fd); !ok {
 			t.refuse(fd, "a constraint of the receiver's type parameters names a type a patch cannot name; restart to apply")
 			return "", nil
 		}

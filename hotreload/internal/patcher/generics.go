@@ -155,3 +155,27 @@ func hasTypeParams(l *types.TypeList) bool {
 	}
 	return false
 }
+
+// enclosingTypeParams spells the type parameter list of generic function
+// (or method of a generic type) fd for a function of the patch, "[K
+// comparable, V any]", and lists the parameters' names.
+func (t *translator) enclosingTypeParams(fd *ast.FuncDecl) (string, []string, bool) {
+	fn, _ := t.u.info.Defs[fd.Name].(*types.Func)
+	if fn == nil {
+		return "", nil, false
+	}
+	tps := fn.Signature().TypeParams()
+	if fd.Recv != nil {
+		tps = fn.Signature().RecvTypeParams()
+	}
+	var parts, names []string
+	for i := 0; i < tps.Len(); i++ {
+		c, ok := t.typeExpr(tps.At(i).Constraint())
+		if !ok {
+			return "", nil, false
+		}
+		names = append(names, tps.At(i).Obj().Name())
+		parts = append(parts, tps.At(i).Obj().Name()+" "+c)
+	}
+	return "[" + strings.Join(parts, ", ") + "]", names, true
+}
