@@ -12,7 +12,7 @@ import (
 
 // Closure is an instrumented function literal: the Index-th (from 1, in
 // source order, nested ones counted) literal in the body of function Func
-// ("F" or "T.M"). Its prologue calls Slot, when set, with the addresses of
+// ("F" or "T.M"), or in the initializer of package variable Func (Var). Its prologue calls Slot, when set, with the addresses of
 // the variables it captures and its arguments, and returns what that
 // returns: so a patch redirects closure values made before it (handlers
 // and middleware built at start-up, callbacks stored in structs), sharing
@@ -23,6 +23,9 @@ type Closure struct {
 	Pos    string `json:"pos"`
 	Slot   string `json:"slot"`
 	Loader string `json:"loader,omitempty"`
+	// Var: the literal is in the initializer of package variable(s) Func
+	// ("a" or "a,b", VarClosureFunc), not in a function.
+	Var bool `json:"var,omitempty"`
 	// Generic: the literal is in a generic function (or a method of a
 	// generic type). Its slot is a *[]interface{} holding one redirect per
 	// instantiation, of type GenericClosureType(TypeParams), as generic
@@ -98,10 +101,10 @@ func (standIns) Import(p string) (*types.Package, error) {
 	return pkg, nil
 }
 
-// CapturedVars lists the variables that literal lit, inside the function
-// declaration fd, captures: used in lit, declared in fd outside lit. Names
-// in order of first use.
-func CapturedVars(uses map[*ast.Ident]types.Object, fd *ast.FuncDecl, lit *ast.FuncLit) []string {
+// CapturedVars lists the variables that literal lit, inside declaration
+// encl (a function, or a package variable's spec), captures: used in lit,
+// declared in encl outside lit. Names in order of first use.
+func CapturedVars(uses map[*ast.Ident]types.Object, encl ast.Node, lit *ast.FuncLit) []string {
 	seen := map[types.Object]bool{}
 	var names []string
 	ast.Inspect(lit.Body, func(n ast.Node) bool {
@@ -113,7 +116,7 @@ func CapturedVars(uses map[*ast.Ident]types.Object, fd *ast.FuncDecl, lit *ast.F
 		if !ok || v.IsField() || seen[v] {
 			return true
 		}
-		if v.Pos() < fd.Pos() || v.Pos() >= fd.End() || v.Pos() >= lit.Pos() && v.Pos() < lit.End() {
+		if v.Pos() < encl.Pos() || v.Pos() >= encl.End() || v.Pos() >= lit.Pos() && v.Pos() < lit.End() {
 			return true
 		}
 		seen[v] = true
@@ -123,14 +126,19 @@ func CapturedVars(uses map[*ast.Ident]types.Object, fd *ast.FuncDecl, lit *ast.F
 	return names
 }
 
-// FuncLits lists the function literals in fd's body in source order,
-// nested ones included: a literal's index is its place in this list.
-func FuncLits(fd *ast.FuncDecl) []*ast.FuncLit {
+// FuncLits lists the function literals in a function's body (or a
+// package variable spec's values) in source order, nested ones included: a
+// literal's index is its place in this list.
+func FuncLits(encl ast.Node) []*ast.FuncLit {
 	var lits []*ast.FuncLit
-	if fd.Body == nil {
-		return nil
+	var root ast.Node = encl
+	if fd, ok := encl.(*ast.FuncDecl); ok {
+		if fd.Body == nil {
+			return nil
+		}
+		root = fd.Body
 	}
-	ast.Inspect(fd.Body, func(n ast.Node) bool {
+	ast.Inspect(root, func(n ast.Node) bool {
 		if l, ok := n.(*ast.FuncLit); ok {
 			lits = append(lits, l)
 		}
@@ -212,6 +220,55 @@ func (p *pkg) closures(f *file, fd *ast.FuncDecl, fn string, parts []string, s *
 	if !p.cfg.Closures || fd.Body == nil {
 		return
 	}
+	var tparams []string
+	if s.generic {
+		if tparams = s.typeParamNames(fd); len(tparams) == 0 {
+			return
+		}
+	}
+	p.literals(f, fd, fn, parts, s, tparams, false)
+}
+
+// varClosures instruments the function literals of a package variable's
+// initializer (var handler = func(...) {...}; routes tables; command
+// definitions): the values were made once, at start-up, and a patch
+// redirects them as it does a function's literals. The literals of a
+// blank variable (var _ = ...) have no name to be known by.
+func (p *pkg) varClosures(f *file, vs *ast.ValueSpec) {
+	if !p.cfg.Closures || len(vs.Values) == 0 {
+		return
+	}
+	var names []string
+	for _, id := range vs.Names {
+		names = append(names, id.Name)
+	}
+	if len(names) == 1 && names[0] == "_" {
+		return
+	}
+	s := &signature{used: map[string]bool{}, w: typeWriter{renameIdent: map[*ast.Ident]string{}}}
+	ast.Inspect(vs, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			s.used[id.Name] = true
+		}
+		return true
+	})
+	p.literals(f, vs, VarClosureFunc(vs), names, s, nil, true)
+}
+
+// VarClosureFunc is the Func of the literals of package variable spec vs:
+// its names, "a" or "a,b".
+func VarClosureFunc(vs *ast.ValueSpec) string {
+	var names []string
+	for _, id := range vs.Names {
+		names = append(names, id.Name)
+	}
+	return strings.Join(names, ",")
+}
+
+// literals gives each function literal of encl a slot and a prologue; s
+// provides fresh names, tparams the enclosing function's type parameters
+// if it is generic.
+func (p *pkg) literals(f *file, encl ast.Node, fn string, parts []string, s *signature, tparams []string, isVar bool) {
 	if p.local == nil {
 		asts := make([]*ast.File, len(p.files))
 		for i, f := range p.files {
@@ -219,13 +276,7 @@ func (p *pkg) closures(f *file, fd *ast.FuncDecl, fn string, parts []string, s *
 		}
 		p.local = LocalInfo(p.fset, p.cfg.ImportPath, asts)
 	}
-	var tparams []string
-	if s.generic {
-		if tparams = s.typeParamNames(fd); len(tparams) == 0 {
-			return
-		}
-	}
-	for i, lit := range FuncLits(fd) {
+	for i, lit := range FuncLits(encl) {
 		index := i + 1
 		name := ClosureName(fn, index)
 		if callsRecover(lit.Body) {
@@ -242,7 +293,7 @@ func (p *pkg) closures(f *file, fd *ast.FuncDecl, fn string, parts []string, s *
 				continue
 			}
 		}
-		c := Closure{Func: fn, Index: index, Pos: p.pos(lit.Pos()), Captures: CapturedVars(p.local.Uses, fd, lit)}
+		c := Closure{Func: fn, Var: isVar, Index: index, Pos: p.pos(lit.Pos()), Captures: CapturedVars(p.local.Uses, encl, lit)}
 		slotType := ClosureSlotType
 		if s.generic {
 			c.Generic, c.TypeParams, slotType = true, tparams, "*[]interface{}"

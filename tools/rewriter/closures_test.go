@@ -220,3 +220,75 @@ func TestGenericClosures(t *testing.T) {
 		t.Errorf("output:\n%s\nwant:\n%s", out, wantOut)
 	}
 }
+
+const varClosureSrc = `package main
+
+import "fmt"
+
+var greet = func(name string) string { return "hi " + name }
+
+var routes = map[string]func() int{
+	"a": func() int { return 1 },
+	"b": func() int { return 2 },
+}
+
+var _ = func() int { return 0 }()
+
+func main() {
+	fmt.Println(greet("ann"), routes["a"](), routes["b"]())
+	redirect()
+	fmt.Println(greet("bob"), routes["a"](), routes["b"]())
+}
+`
+
+const varClosureRedirect = `package main
+
+func redirect() {
+	GoHotC_greet_1 = func(env []interface{}, args []interface{}) []interface{} {
+		return []interface{}{"hello " + args[0].(string)}
+	}
+	GoHotC_routes_2 = func(env []interface{}, args []interface{}) []interface{} {
+		return []interface{}{20}
+	}
+}
+`
+
+// TestVarClosures: the literals of package variables' initializers (a
+// handler, a route table) have slots too: the values made at start-up run
+// the redirect.
+func TestVarClosures(t *testing.T) {
+	res, err := Rewrite(Config{ImportPath: "main", Closures: true}, []File{{Name: "main.go", Src: []byte(varClosureSrc)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range res.Manifest.Closures {
+		if c.Var {
+			got = append(got, ClosureName(c.Func, c.Index))
+		}
+	}
+	want := []string{"greet.func1", "routes.func1", "routes.func2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("variable closures %q, want %q", got, want)
+	}
+	if errs := positionErrors("main.go", []byte(varClosureSrc), res.Files[0].Src); len(errs) > 0 {
+		t.Errorf("positions: %q", errs)
+	}
+	dir := t.TempDir()
+	for name, src := range map[string][]byte{"main.go": res.Files[0].Src, "redirect.go": []byte(varClosureRedirect), "go.mod": []byte("module x\n\ngo 1.22\n")} {
+		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("go", "run", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go run: %v\n%s\n%s", err, out, res.Files[0].Src)
+	}
+	wantOut := "hi ann 1 2\nhello bob 1 20\n"
+	if string(out) != wantOut {
+		t.Errorf("output:\n%s\nwant:\n%s", out, wantOut)
+	}
+}

@@ -436,6 +436,7 @@ func (p *pkg) rewriteFile(f *file) {
 			case token.VAR:
 				for _, s := range d.Specs {
 					p.varSpec(f, s.(*ast.ValueSpec))
+					p.varClosures(f, s.(*ast.ValueSpec))
 				}
 			}
 		}

@@ -20,12 +20,28 @@ import (
 // function's literals (by index) and it captures the same variables; else
 // the notes of reach say that old closure values keep the old body.
 
-// redirect is one literal of a changed function that the patch redirects.
+// redirect is one literal of a changed function (or of a package
+// variable's initializer) that the patch redirects.
 type redirect struct {
-	fn      *ast.FuncDecl // the function, current version
+	encl    ast.Node      // the function or variable spec, current version
+	fn      *ast.FuncDecl // encl if a function, else nil
+	file    *ast.File     // the file of encl
+	label   string        // the declaration in messages, "func F", "var v"
 	lit     *ast.FuncLit  // current version
-	display string        // the function's name, "F" or "T.M"
+	display string        // the function's name, "F" or "T.M", or the variables', "v"
 	c       rewriter.Closure
+}
+
+// closuresByFunc indexes the manifest's literals by Func and index.
+func (u *unit) closuresByFunc() map[string]map[int]rewriter.Closure {
+	byFunc := map[string]map[int]rewriter.Closure{}
+	for _, c := range u.man.Closures {
+		if byFunc[c.Func] == nil {
+			byFunc[c.Func] = map[int]rewriter.Closure{}
+		}
+		byFunc[c.Func][c.Index] = c
+	}
+	return byFunc
 }
 
 // closureChanges finds the literals of u's changed functions to redirect,
@@ -35,69 +51,103 @@ func (u *unit) closureChanges() {
 	if u.isMain || u.info == nil {
 		return
 	}
-	byFunc := map[string]map[int]rewriter.Closure{}
-	for _, c := range u.man.Closures {
-		if byFunc[c.Func] == nil {
-			byFunc[c.Func] = map[int]rewriter.Closure{}
-		}
-		byFunc[c.Func][c.Index] = c
-	}
+	byFunc := u.closuresByFunc()
 	base := declsOf(u.bfset, u.baseFiles)
-	u.redirected = map[token.Pos]bool{}
-	u.litsOnly = map[string]bool{}
 	for _, d := range u.ch.changed {
-		fd, ok := d.node.(*ast.FuncDecl)
+		_, ok := d.node.(*ast.FuncDecl)
 		bd, ok2 := base[d.key]
 		if !ok || !ok2 {
 			continue
 		}
-		bfd := bd.node.(*ast.FuncDecl)
-		curLits, baseLits := rewriter.FuncLits(fd), rewriter.FuncLits(bfd)
-		if len(curLits) != len(baseLits) {
-			continue // literals added or removed: indices do not match
-		}
-		var mine []int
-		for i, lit := range curLits {
-			if nodeText(u.fset, lit) == nodeText(u.bfset, baseLits[i]) {
-				continue
-			}
-			c, ok := byFunc[d.name][i+1]
-			if !ok {
-				continue // not redirectable (reach's note stays)
-			}
-			captured := rewriter.CapturedVars(u.info.Uses, fd, lit)
-			if strings.Join(captured, ",") != strings.Join(c.Captures, ",") {
-				p := u.refusal(u.fset.Position(lit.Pos()), "", "")
-				note := fmt.Sprintf("%s:%d: the function literal in %s now uses other variables of %s (%s; the program's closure values have %s): closure values made before this patch keep running the old body; only values made from now on run the new one", p.File, p.Line, d.name, d.name, orNone(captured), orNone(c.Captures))
-				u.ch.notes = append(u.ch.notes, note)
-				u.ch.notLive = append(u.ch.notLive, note)
-				u.redirected[lit.Pos()] = true // said here: no other note for it
-				continue
-			}
-			if _, ok := u.info.TypeOf(lit).(*types.Signature); !ok {
-				continue
-			}
-			u.redirects = append(u.redirects, redirect{fn: fd, lit: lit, display: d.name, c: c})
-			u.redirected[lit.Pos()] = true
-			mine = append(mine, i)
-		}
-		// Is every change of the function inside literals it redirects?
-		// Then what ran at start-up does not matter.
-		if len(mine) > 0 {
-			saved := make([][2]*ast.BlockStmt, len(mine))
-			for j, i := range mine {
-				saved[j] = [2]*ast.BlockStmt{curLits[i].Body, baseLits[i].Body}
-				curLits[i].Body, baseLits[i].Body = &ast.BlockStmt{}, &ast.BlockStmt{}
-			}
-			same := nodeText(u.fset, fd.Body) == nodeText(u.bfset, bfd.Body)
-			for j, i := range mine {
-				curLits[i].Body, baseLits[i].Body = saved[j][0], saved[j][1]
-			}
-			if same {
-				u.litsOnly[d.name] = true
-			}
+		if u.redirectLiterals(d, bd.node, byFunc[d.name]) {
+			u.litsOnly[d.name] = true
 		}
 	}
+}
+
+// varLiteralsOnly reports whether every change of package variable spec
+// v is inside literals of its initializer that the patch redirects (then
+// the initializer's values, made at start-up, run the new bodies and no
+// note is due).
+func (u *unit) varLiteralsOnly(v constChange) bool {
+	if u.isMain || u.info == nil {
+		return false
+	}
+	cs, ok := v.cur.node.(*ast.ValueSpec)
+	if !ok {
+		return false
+	}
+	return u.redirectLiterals(v.cur, v.base.node, u.closuresByFunc()[rewriter.VarClosureFunc(cs)])
+}
+
+// redirectLiterals redirects the literals of declaration d (a function,
+// or a variable spec; bnode its base version) whose text changed, by
+// their place among its literals, noting those that capture other
+// variables; it reports whether every change of d is inside literals it
+// redirects.
+func (u *unit) redirectLiterals(d *decl, bnode ast.Node, slots map[int]rewriter.Closure) bool {
+	if u.redirected == nil {
+		u.redirected, u.litsOnly = map[token.Pos]bool{}, map[string]bool{}
+	}
+	curLits, baseLits := rewriter.FuncLits(d.node), rewriter.FuncLits(bnode)
+	if len(curLits) != len(baseLits) {
+		return false // literals added or removed: indices do not match
+	}
+	fd, _ := d.node.(*ast.FuncDecl)
+	var mine []int
+	for i, lit := range curLits {
+		if nodeText(u.fset, lit) == nodeText(u.bfset, baseLits[i]) {
+			continue
+		}
+		c, ok := slots[i+1]
+		if !ok {
+			continue // not redirectable (reach's note stays)
+		}
+		captured := rewriter.CapturedVars(u.info.Uses, d.node, lit)
+		if strings.Join(captured, ",") != strings.Join(c.Captures, ",") {
+			p := u.refusal(u.fset.Position(lit.Pos()), "", "")
+			note := fmt.Sprintf("%s:%d: the function literal in %s now uses other variables of %s (%s; the program's closure values have %s): closure values made before this patch keep running the old body; only values made from now on run the new one", p.File, p.Line, d.name, d.name, orNone(captured), orNone(c.Captures))
+			u.ch.notes = append(u.ch.notes, note)
+			u.ch.notLive = append(u.ch.notLive, note)
+			u.redirected[lit.Pos()] = true // said here: no other note for it
+			continue
+		}
+		if _, ok := u.info.TypeOf(lit).(*types.Signature); !ok {
+			continue
+		}
+		u.redirects = append(u.redirects, redirect{encl: d.node, fn: fd, file: d.file, label: d.label(), lit: lit, display: c.Func, c: c})
+		u.redirected[lit.Pos()] = true
+		mine = append(mine, i)
+	}
+	if len(mine) == 0 {
+		return false
+	}
+	// Is every change of the declaration inside literals it redirects?
+	// Then what ran at start-up does not matter.
+	saved := make([][2]*ast.BlockStmt, len(mine))
+	for j, i := range mine {
+		saved[j] = [2]*ast.BlockStmt{curLits[i].Body, baseLits[i].Body}
+		curLits[i].Body, baseLits[i].Body = &ast.BlockStmt{}, &ast.BlockStmt{}
+	}
+	same := declText(u.fset, d.node) == declText(u.bfset, bnode)
+	for j, i := range mine {
+		curLits[i].Body, baseLits[i].Body = saved[j][0], saved[j][1]
+	}
+	return same
+}
+
+// declText is what redirectLiterals compares: a function's body, a
+// variable spec without its comments.
+func declText(fset *token.FileSet, n ast.Node) string {
+	switch n := n.(type) {
+	case *ast.FuncDecl:
+		return nodeText(fset, n.Body)
+	case *ast.ValueSpec:
+		c := *n
+		c.Doc, c.Comment = nil, nil
+		return nodeText(fset, &c)
+	}
+	return nodeText(fset, n)
 }
 
 func orNone(names []string) string {
@@ -120,7 +170,7 @@ func (b *Builder) closureValue(t *translator, u *unit, r redirect) (string, *pai
 		if id, ok := n.(*ast.Ident); ok {
 			if v, ok := u.info.Uses[id].(*types.Var); ok {
 				for i, name := range r.c.Captures {
-					if name == id.Name && v.Pos() >= r.fn.Pos() && v.Pos() < r.fn.End() && !(v.Pos() >= r.lit.Pos() && v.Pos() < r.lit.End()) {
+					if name == id.Name && v.Pos() >= r.encl.Pos() && v.Pos() < r.encl.End() && !(v.Pos() >= r.lit.Pos() && v.Pos() < r.lit.End()) {
 						if _, ok := objs[v]; !ok {
 							typ, ok := t.typeExpr(v.Type())
 							if !ok {
@@ -173,7 +223,7 @@ func (b *Builder) closureValue(t *translator, u *unit, r redirect) (string, *pai
 	if len(rs) > 0 {
 		body = fmt.Sprintf("%s := %s; return []interface{}{%s}", strings.Join(rs, ", "), call, strings.Join(rs, ", "))
 	}
-	local := fmt.Sprintf("gohotClosure_%s_%d_%s", strings.ReplaceAll(r.display, ".", "_"), r.c.Index, u.alias)
+	local := fmt.Sprintf("gohotClosure_%s_%d_%s", strings.NewReplacer(".", "_", ",", "_").Replace(r.display), r.c.Index, u.alias)
 	name := u.path + "." + rewriter.ClosureName(r.display, r.c.Index)
 	p := &pair{name: name, value: local, slot: "&" + u.alias + "." + r.c.Slot, imports: map[string]string{u.path: u.alias}}
 	b.pending[name] = slotRef{pkg: u.path, slot: r.c.Slot}

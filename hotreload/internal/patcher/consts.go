@@ -63,7 +63,9 @@ func (b *Builder) declTypes(p *kit.Package, fset *token.FileSet, files []*ast.Fi
 // varChanges decides about package variables declared differently: one
 // whose type changed is refused (its value lives in memory with the old
 // type); one whose initializer changed is noted: a package variable is
-// initialized once, at start-up, and the value in memory stays.
+// initialized once, at start-up, and the value in memory stays — unless
+// every change is inside function literals of the initializer, which the
+// patch redirects (varLiteralsOnly).
 func (u *unit) varChanges(binfo *types.Info) {
 	for _, v := range u.ch.vars {
 		bs, _ := v.base.node.(*ast.ValueSpec)
@@ -86,6 +88,9 @@ func (u *unit) varChanges(binfo *types.Info) {
 		if why != "" {
 			u.ch.refusals = append(u.ch.refusals, u.refusal(v.cur.pos, v.cur.label(), why+": the variable lives in memory with the old type; restart to apply"))
 			continue
+		}
+		if u.varLiteralsOnly(v) {
+			continue // the values it made run the literals' new bodies
 		}
 		p := u.refusal(v.cur.pos, "", "")
 		note := fmt.Sprintf("%s:%d: var %s: its initializer changed, but a package variable is initialized once, at start-up: the value in memory stays (restart to initialize it anew)", p.File, p.Line, v.cur.name)

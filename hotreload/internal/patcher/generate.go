@@ -70,13 +70,29 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 		for _, d := range append(append([]*decl(nil), u.ch.changed...), u.ch.added...) {
 			byFile[d.file] = append(byFile[d.file], d)
 		}
+		// The literals of package variables' initializers, whose
+		// declarations are not patched themselves.
+		varLits := map[*ast.File][]redirect{}
+		for _, r := range u.redirects {
+			if r.fn == nil {
+				varLits[r.file] = append(varLits[r.file], r)
+			}
+		}
 		for fi, f := range u.files {
 			ds := byFile[f]
-			if len(ds) == 0 {
+			if len(ds) == 0 && len(varLits[f]) == 0 {
 				continue
 			}
 			t := &translator{u: u, file: f, tf: u.fset.File(f.Pos()), imports: map[string]string{}, aliases: aliases}
 			var body strings.Builder
+			redirectLit := func(r redirect) {
+				out, p := b.closureValue(t, u, r)
+				body.WriteString(out)
+				if p != nil {
+					g.pairs = append(g.pairs, *p)
+					want[p.name] = true
+				}
+			}
 			for _, d := range ds {
 				t.decl = d.label()
 				out, p := b.translateDecl(t, d, u)
@@ -86,16 +102,15 @@ func (b *Builder) generate(units []*unit, dir string, res *Result) (*generated, 
 					want[p.name] = true
 				}
 				for _, r := range u.redirects {
-					if r.fn != d.node {
-						continue
-					}
-					out, p := b.closureValue(t, u, r)
-					body.WriteString(out)
-					if p != nil {
-						g.pairs = append(g.pairs, *p)
-						want[p.name] = true
+					if r.fn != nil && r.fn == d.node {
+						redirectLit(r)
 					}
 				}
+			}
+			for _, r := range varLits[f] {
+				t.decl = r.label
+				t.walk(r.lit) // a function's literals are walked with it
+				redirectLit(r)
 			}
 			addRefusals(res, t.refusals...)
 			res.Notes = append(res.Notes, t.notes...)
