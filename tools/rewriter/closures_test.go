@@ -99,19 +99,7 @@ func TestClosures(t *testing.T) {
 	if errs := positionErrors("main.go", []byte(closureSrc), res.Files[0].Src); len(errs) > 0 {
 		t.Errorf("positions: %q", errs)
 	}
-	dir := t.TempDir()
-	for name, src := range map[string][]byte{"main.go": res.Files[0].Src, "redirect.go": []byte(closureRedirect), "go.mod": []byte("module x\n\ngo 1.22\n")} {
-		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command("go", "run", ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go run: %v\n%s\n%s", err, out, res.Files[0].Src)
-	}
+	out := runRewritten(t, res.Files[0].Src, []byte(closureRedirect), "1.22")
 	wantOut := "hi ANN 1003\nhi patched bob 11103\n60 <nil>\nrecovered boom\n"
 	if string(out) != wantOut {
 		t.Errorf("output:\n%s\nwant:\n%s", out, wantOut)
@@ -201,20 +189,8 @@ func TestGenericClosures(t *testing.T) {
 	if errs := positionErrors("main.go", []byte(genericClosureSrc), res.Files[0].Src); len(errs) > 0 {
 		t.Errorf("positions: %q", errs)
 	}
-	dir := t.TempDir()
 	redirect := strings.Replace(genericRedirect, "package main\n", "package main\n\nimport \"fmt\"\n", 1)
-	for name, src := range map[string][]byte{"main.go": res.Files[0].Src, "redirect.go": []byte(redirect), "go.mod": []byte("module x\n\ngo 1.24\n")} {
-		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command("go", "run", ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go run: %v\n%s\n%s", err, out, res.Files[0].Src)
-	}
+	out := runRewritten(t, res.Files[0].Src, []byte(redirect), "1.24")
 	wantOut := "i1 1 sx1 1\ni patched 2 11 sy2 101 7\n"
 	if string(out) != wantOut {
 		t.Errorf("output:\n%s\nwant:\n%s", out, wantOut)
@@ -274,8 +250,19 @@ func TestVarClosures(t *testing.T) {
 	if errs := positionErrors("main.go", []byte(varClosureSrc), res.Files[0].Src); len(errs) > 0 {
 		t.Errorf("positions: %q", errs)
 	}
+	out := runRewritten(t, res.Files[0].Src, []byte(varClosureRedirect), "1.22")
+	wantOut := "hi ann 1 2\nhello bob 1 20\n"
+	if string(out) != wantOut {
+		t.Errorf("output:\n%s\nwant:\n%s", out, wantOut)
+	}
+}
+
+// runRewritten runs a rewritten main.go with redirect.go, which sets slots
+// as a patch would, and returns the output.
+func runRewritten(t *testing.T, rewritten, redirect []byte, goVersion string) []byte {
+	t.Helper()
 	dir := t.TempDir()
-	for name, src := range map[string][]byte{"main.go": res.Files[0].Src, "redirect.go": []byte(varClosureRedirect), "go.mod": []byte("module x\n\ngo 1.22\n")} {
+	for name, src := range map[string][]byte{"main.go": rewritten, "redirect.go": redirect, "go.mod": []byte("module x\n\ngo " + goVersion + "\n")} {
 		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -285,10 +272,7 @@ func TestVarClosures(t *testing.T) {
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("go run: %v\n%s\n%s", err, out, res.Files[0].Src)
+		t.Fatalf("go run: %v\n%s\n%s", err, out, rewritten)
 	}
-	wantOut := "hi ann 1 2\nhello bob 1 20\n"
-	if string(out) != wantOut {
-		t.Errorf("output:\n%s\nwant:\n%s", out, wantOut)
-	}
+	return out
 }
