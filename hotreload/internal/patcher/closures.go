@@ -106,7 +106,11 @@ func (u *unit) redirectLiterals(d *decl, bnode ast.Node, slots map[int]rewriter.
 		captured := rewriter.CapturedVars(u.info.Uses, d.node, lit)
 		if strings.Join(captured, ",") != strings.Join(c.Captures, ",") {
 			p := u.refusal(u.fset.Position(lit.Pos()), "", "")
-			note := fmt.Sprintf("%s:%d: the function literal in %s now uses other variables of %s (%s; the program's closure values have %s): closure values made before this patch keep running the old body; only values made from now on run the new one", p.File, p.Line, d.name, d.name, orNone(captured), orNone(c.Captures))
+			where := d.name
+			if fd == nil {
+				where = d.label() // "var v"
+			}
+			note := fmt.Sprintf("%s:%d: the function literal in %s now uses other variables of %s (%s; the program's closure values have %s): closure values made before this patch keep running the old body; only values made from now on run the new one", p.File, p.Line, where, where, orNone(captured), orNone(c.Captures))
 			u.ch.notes = append(u.ch.notes, note)
 			u.ch.notLive = append(u.ch.notLive, note)
 			u.redirected[lit.Pos()] = true // said here: no other note for it
