@@ -258,6 +258,23 @@ func (h *host) client() *protocol.Client {
 	return c
 }
 
+// stderrSoFar returns the host's stderr lines not read yet, without
+// waiting (for failure messages: a host that died says why there).
+func (h *host) stderrSoFar() []string {
+	var lines []string
+	for {
+		select {
+		case l, ok := <-h.stderr:
+			if !ok {
+				return append(lines, "(host exited)")
+			}
+			lines = append(lines, l)
+		case <-time.After(100 * time.Millisecond):
+			return lines
+		}
+	}
+}
+
 // event waits for the next stderr line of the agent.
 func (h *host) event() string {
 	h.t.Helper()
@@ -422,8 +439,8 @@ func TestRefusals(t *testing.T) {
 	// A plugin file replaced after it was loaded is refused (plugin.Open
 	// would hand back the old one).
 	refused2 := patch(t, dir, "p2", "p1", nil)
-	if r, err := c.Apply(refused2); err == nil || r.Code != protocol.CodeLoad {
-		t.Fatalf("replaced plugin file: %+v %v", r, err)
+	if r, err := c.Apply(refused2); err == nil || r == nil || r.Code != protocol.CodeLoad {
+		t.Fatalf("replaced plugin file: %+v %v; the host's stderr: %q", r, err, h.stderrSoFar())
 	}
 	// Requests that make no sense.
 	if r, err := c.Do(protocol.Request{Op: "frobnicate"}); err == nil || r.Code != protocol.CodeBadRequest {

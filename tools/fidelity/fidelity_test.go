@@ -110,7 +110,7 @@ func TestOracle(t *testing.T) {
 	if r.Baseline != "" {
 		t.Errorf("baseline differs: %s", r.Baseline)
 	}
-	want := map[string]Class{"helper": Faithful, "startup": Noted, "closure": Noted, "rude": Refused, "broken": Error}
+	want := map[string]Class{"helper": Faithful, "startup": Noted, "closure": Faithful, "varinit": Noted, "rude": Refused, "broken": Error}
 	for _, x := range r.Results {
 		if x.Class != want[x.Edit] {
 			t.Errorf("%s: class %s, want %s (event %s, notes %q, diff %s, problem %s)", x.Edit, x.Class, want[x.Edit], x.Event, x.Notes, x.Diff, x.Problem)

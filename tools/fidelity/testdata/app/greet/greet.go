@@ -3,8 +3,15 @@ package greet
 
 import "strings"
 
+// counter counts greetings: a value in memory, whose layout a patch
+// cannot change.
+type counter struct{ n int }
+
+var greeted counter
+
 // Hello greets name.
 func Hello(name string) string {
+	greeted.n++
 	return "hello, " + strings.TrimSpace(name)
 }
 
