@@ -13,17 +13,20 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Main != "." || len(p.Probes) != 2 || len(p.Edits) != 5 {
+	if p.Main != "." || len(p.Probes) != 2 || len(p.Edits) != 6 {
 		t.Fatalf("parsed %+v", p)
 	}
 	if got := p.placeholders(); len(got) != 1 || got[0] != "{port}" {
 		t.Errorf("placeholders = %q", got)
 	}
-	e := p.Edits[3]
+	if e := p.Edits[3]; e.Name != "varinit" || e.Expect != "noted" || e.Changes[0].New != "var Banner = banner() + \"!\"\n" {
+		t.Errorf("edit varinit = %+v", e)
+	}
+	e := p.Edits[4]
 	if e.Name != "rude" || e.Expect != "refused" || e.Reason == nil || len(e.Changes) != 1 || e.Changes[0].File != "greet/greet.go" {
 		t.Errorf("edit rude = %+v", e)
 	}
-	if want := "var Banner = banner() + \"!\"\n"; e.Changes[0].New != want {
+	if want := "type counter struct{ n, total int }\n"; e.Changes[0].New != want {
 		t.Errorf("new text %q, want %q", e.Changes[0].New, want)
 	}
 }
