@@ -3,6 +3,7 @@ package agent
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -34,6 +35,7 @@ type loadedPlugin struct {
 	size    int64
 	mtime   time.Time
 	panic   string // the init panic, if any: such a plugin is never opened again
+	p       *plugin.Plugin
 }
 
 // change is one validated pair: the slot's address and the word to store.
@@ -144,6 +146,7 @@ func (a *Agent) open(path string, m *protocol.Manifest, fi os.FileInfo) (p *plug
 		if l.patchID != m.PatchID || l.size != fi.Size() || !l.mtime.Equal(fi.ModTime()) {
 			return nil, protocol.CodeLoad, fmt.Errorf("plugin file %s was already loaded (patch %q) and has been replaced since; a loaded plugin cannot be unloaded or reloaded: write each patch to a new file", path, l.patchID)
 		}
+		return l.p, "", nil
 	}
 	rec := loadedPlugin{patchID: m.PatchID, size: fi.Size(), mtime: fi.ModTime()}
 	defer func() {
@@ -154,7 +157,16 @@ func (a *Agent) open(path string, m *protocol.Manifest, fi os.FileInfo) (p *plug
 			err = fmt.Errorf("patch %s: its init panicked: %s; nothing was switched (the plugin stays loaded but unused; plugins cannot be unloaded)", path, rec.panic)
 		}
 	}()
-	p, err = plugin.Open(path)
+	// The process maps the file it opens for as long as it runs: a file
+	// rewritten in place later (a patch rebuilt at the same path) would
+	// change the code and data under the running program, and the GC
+	// would scan garbage. Open a private copy, unlinked once mapped.
+	open := path
+	if cp, err := privateCopy(path); err == nil {
+		open = cp
+		defer os.Remove(cp)
+	}
+	p, err = plugin.Open(open)
 	if err != nil {
 		hint := "check that it was built by the same hotreload and Go toolchain, against this binary's build"
 		if strings.Contains(err.Error(), "plugin already loaded") {
@@ -162,8 +174,39 @@ func (a *Agent) open(path string, m *protocol.Manifest, fi os.FileInfo) (p *plug
 		}
 		return nil, protocol.CodeLoad, fmt.Errorf("patch %s does not load: %v; %s", path, err, hint)
 	}
+	rec.p = p
 	a.loaded[real] = rec
 	return p, "", nil
+}
+
+// privateCopy copies the plugin file to a new file beside it (or, if its
+// directory is not writable, in the temporary directory) that nothing
+// else knows of.
+func privateCopy(path string) (string, error) {
+	src, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	var dst *os.File
+	for _, dir := range []string{filepath.Dir(path), os.TempDir()} {
+		if dst, err = os.CreateTemp(dir, ".gohot-loaded-*.so"); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		os.Remove(dst.Name())
+		return "", err
+	}
+	if err := dst.Close(); err != nil {
+		os.Remove(dst.Name())
+		return "", err
+	}
+	return dst.Name(), nil
 }
 
 // lookupChanges reads the plugin's pairs and validates every one of them;
