@@ -238,13 +238,10 @@ func (p *pkg) varClosures(f *file, vs *ast.ValueSpec) {
 	if !p.cfg.Closures || len(vs.Values) == 0 {
 		return
 	}
-	var names []string
-	for _, id := range vs.Names {
-		names = append(names, id.Name)
-	}
-	if len(names) == 1 && names[0] == "_" {
+	if len(vs.Names) == 1 && vs.Names[0].Name == "_" {
 		return
 	}
+	fn := VarClosureFunc(vs)
 	s := &signature{used: map[string]bool{}, w: typeWriter{renameIdent: map[*ast.Ident]string{}}}
 	ast.Inspect(vs, func(n ast.Node) bool {
 		if id, ok := n.(*ast.Ident); ok {
@@ -252,7 +249,7 @@ func (p *pkg) varClosures(f *file, vs *ast.ValueSpec) {
 		}
 		return true
 	})
-	p.literals(f, vs, VarClosureFunc(vs), names, s, nil, true)
+	p.literals(f, vs, fn, strings.Split(fn, ","), s, nil, true)
 }
 
 // VarClosureFunc is the Func of the literals of package variable spec vs:
@@ -306,14 +303,10 @@ func (p *pkg) literals(f *file, encl ast.Node, fn string, parts []string, s *sig
 			fmt.Fprintf(&f.gen, "//go:norace\nfunc %s() %s { return %s }\n", c.Loader, slotType, c.Slot)
 		}
 		var args []string
-		variadic := false
+		// A variadic parameter is passed as its slice, as any other.
 		for _, field := range lit.Type.Params.List {
 			args = append(args, p.nameField(f, s, field, "a")...)
-			if _, ok := field.Type.(*ast.Ellipsis); ok {
-				variadic = true
-			}
 		}
-		_ = variadic // a variadic parameter is passed as its slice, as any other
 		var addrs []string
 		for _, v := range c.Captures {
 			addrs = append(addrs, "&"+v)

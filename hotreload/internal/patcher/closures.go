@@ -34,14 +34,16 @@ type redirect struct {
 
 // closuresByFunc indexes the manifest's literals by Func and index.
 func (u *unit) closuresByFunc() map[string]map[int]rewriter.Closure {
-	byFunc := map[string]map[int]rewriter.Closure{}
-	for _, c := range u.man.Closures {
-		if byFunc[c.Func] == nil {
-			byFunc[c.Func] = map[int]rewriter.Closure{}
+	if u.closures == nil {
+		u.closures = map[string]map[int]rewriter.Closure{}
+		for _, c := range u.man.Closures {
+			if u.closures[c.Func] == nil {
+				u.closures[c.Func] = map[int]rewriter.Closure{}
+			}
+			u.closures[c.Func][c.Index] = c
 		}
-		byFunc[c.Func][c.Index] = c
 	}
-	return byFunc
+	return u.closures
 }
 
 // closureChanges finds the literals of u's changed functions to redirect,

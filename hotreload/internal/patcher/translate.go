@@ -37,21 +37,23 @@ type unit struct {
 	redirects  []redirect
 	redirected map[token.Pos]bool
 	litsOnly   map[string]bool
-	alias      string // the package's import name in patch files
-	fset       *token.FileSet
-	files      []*ast.File
-	srcs       map[*ast.File][]byte
-	names      map[*ast.File]string // absolute file names
-	pkg        *types.Package
-	info       *types.Info
-	man        rewriter.Manifest
-	ch         *changes
-	added      map[types.Object]bool
-	funcs      map[string]rewriter.Func
-	types      map[string]rewriter.Type
-	vars       map[string]rewriter.Var
-	linked     map[string]string // main package: symbol -> local linkname'd declaration
-	kept       map[string]bool   // main package: the functions the program keeps for patches
+	// closures indexes the manifest's literals (closuresByFunc).
+	closures map[string]map[int]rewriter.Closure
+	alias    string // the package's import name in patch files
+	fset     *token.FileSet
+	files    []*ast.File
+	srcs     map[*ast.File][]byte
+	names    map[*ast.File]string // absolute file names
+	pkg      *types.Package
+	info     *types.Info
+	man      rewriter.Manifest
+	ch       *changes
+	added    map[types.Object]bool
+	funcs    map[string]rewriter.Func
+	types    map[string]rewriter.Type
+	vars     map[string]rewriter.Var
+	linked   map[string]string // main package: symbol -> local linkname'd declaration
+	kept     map[string]bool   // main package: the functions the program keeps for patches
 	// refusal makes a refusal at a position (module-relative).
 	refusal func(p token.Position, decl, reason string) Refusal
 }
