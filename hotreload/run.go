@@ -23,6 +23,7 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("events", defaultFormat, "report format: human or json (one JSON object per line, see docs/EVENTS.md); default $HOTRELOAD_EVENTS or human")
 	rude := fs.Bool("restart-on-rude", false, "rebuild and restart the program (losing its state) on edits a live patch cannot take")
 	tags := fs.String("tags", "", "build tags, as for go build")
+	race := fs.Bool("race", false, "build with the race detector, as go build -race (patches too)")
 	stateDir := fs.String("state-dir", "", "where to keep the binary, the patch kit and patches (default: the user cache dir)")
 	bazelKit := fs.String("bazel-kit", "", "run the binary of a go_hot_binary target, described by its kit.json (set by the target's launcher script)")
 	bazelRunfiles := fs.String("bazel-runfiles", "", "with --bazel-kit: the runfiles directory of the target's workspace")
@@ -67,6 +68,9 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	var flags []string
 	if *tags != "" {
 		flags = append(flags, "-tags="+*tags)
+	}
+	if *race {
+		flags = append(flags, "-race")
 	}
 	var progress io.Writer
 	if *format != "json" {

@@ -42,8 +42,19 @@ func (b *Builder) compileAndLink(dir, id, lang string, files []string, res *Resu
 	}
 	archive := filepath.Join(dir, "patch.a")
 	start := time.Now()
-	args := []string{"-o", archive, "-p", pkgPath, "-installsuffix", "dynlink",
+	// As the go command compiles and links a plugin (go build -x): a
+	// -race base's patches are instrumented too (a race a patch brings
+	// in is reported as one in the base would be), and its -dynlink
+	// archives are installed under race_dynlink.
+	suffix := "dynlink"
+	if k.Race {
+		suffix = "race_dynlink"
+	}
+	args := []string{"-o", archive, "-p", pkgPath, "-installsuffix", suffix,
 		"-goversion", k.GoVersion, "-c=2", "-dynlink", "-nolocalimports", "-importcfg", cfg, "-pack"}
+	if k.Race {
+		args = append(args, "-race")
+	}
 	if lang != "" {
 		args = append(args, "-lang="+lang)
 	}
@@ -58,10 +69,14 @@ func (b *Builder) compileAndLink(dir, id, lang string, files []string, res *Resu
 	}
 	start = time.Now()
 	so := filepath.Join(dir, "patch.so")
-	if out, err := b.tool("link", "-o", so, "-importcfg", linkCfg, "-installsuffix", "dynlink",
+	linkArgs := []string{"-o", so, "-importcfg", linkCfg, "-installsuffix", suffix,
 		// Uncompressed DWARF: compressing it is a fifth of the link
 		// (bench/reload), and a patch lives only as long as the process.
-		"-pluginpath", pkgPath, "-buildmode=plugin", "-compressdwarf=false", "-extld=gcc", archive); err != nil {
+		"-pluginpath", pkgPath, "-buildmode=plugin", "-compressdwarf=false", "-extld=gcc"}
+	if k.Race {
+		linkArgs = append(linkArgs, "-race")
+	}
+	if out, err := b.tool("link", append(linkArgs, archive)...); err != nil {
 		return fmt.Errorf("linking the patch failed (the generated code is in %s): %v\n%s", dir, err, out)
 	}
 	res.Link = time.Since(start)
