@@ -3,6 +3,10 @@ package launcher
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/events"
@@ -33,9 +37,10 @@ func (r *run) change(files []string) (code int, exited bool) {
 		}
 		return 0, false
 	}
+	before := r.patchDirEntries()
 	res, err := r.builder.Build()
 	if err != nil {
-		r.buildFailed(err)
+		r.buildFailed(err, before)
 		return 0, false
 	}
 	if len(res.Refusals) > 0 {
@@ -95,9 +100,24 @@ func (r *run) embedRefusals() bool {
 }
 
 // buildFailed reports a patch that could not be built: the compiler's
-// errors, located, or why.
-func (r *run) buildFailed(err error) {
+// errors, located, or why. A full disk is said so first (the go tools'
+// own words, "compiling the patch failed ... a bug in hotreload's
+// translation", would blame the wrong party), and what the failed build
+// wrote (the entries of the patch directory that were not in before) is
+// removed: it only takes space.
+func (r *run) buildFailed(err error, before map[string]bool) {
 	var ce *patcher.CompileError
+	if cause, full := noSpace(err); full {
+		for name := range r.patchDirEntries() {
+			if !before[name] {
+				os.RemoveAll(filepath.Join(r.patchDir(), name))
+			}
+		}
+		r.emit(events.Event{Event: events.Error, Kind: "build", Message: fmt.Sprintf(
+			"no space left on device for the patch in %s (the state directory, --state-dir): free some space and save again; the program keeps running its last good code\n%s",
+			r.patchDir(), cause)})
+		return
+	}
 	if !errors.As(err, &ce) {
 		r.emit(events.Event{Event: events.Error, Kind: "build", Message: err.Error()})
 		return
@@ -141,4 +161,28 @@ func (r *run) apply(res *patcher.Result, start time.Time) {
 		NotLive: append(append([]string(nil), res.NotLive...), resp.Notes...),
 		BuildMS: ms(build), LoadMS: resp.VerifyMS + resp.LoadMS, ApplyMS: resp.ApplyMS, TotalMS: ms(time.Since(start)),
 	})
+}
+
+// patchDirEntries lists the patch directory's entries.
+func (r *run) patchDirEntries() map[string]bool {
+	entries, _ := os.ReadDir(r.patchDir())
+	names := map[string]bool{}
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+	return names
+}
+
+// noSpace tells a build that failed because the disk is full, with the
+// line of its message that says so.
+func noSpace(err error) (cause string, ok bool) {
+	if errors.Is(err, syscall.ENOSPC) {
+		return err.Error(), true
+	}
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if strings.Contains(strings.ToLower(l), "no space left on device") {
+			return strings.TrimSpace(l), true
+		}
+	}
+	return "", false
 }

@@ -7,7 +7,8 @@
 // The files are by job: this one the session and its event loop;
 // gobuild.go the go-command base build and kit recording, bazel.go the
 // base a go_hot_binary built (`bazel run`), ibazel.go ibazel's change
-// notifications, sources.go what is watched, change.go a change turned
+// notifications, sources.go what is watched (watchdirs.go: a watched
+// directory removed and restored), change.go a change turned
 // into a patch, restart.go --restart-on-rude, process.go the program's
 // process, statedir.go where it all is kept.
 package launcher
@@ -27,7 +28,6 @@ import (
 	"github.com/gohot/rules_go_hot/hotreload/internal/events"
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/hotreload/internal/patcher"
-	"github.com/gohot/rules_go_hot/hotreload/internal/watch"
 )
 
 // Options configure a run.
@@ -100,25 +100,35 @@ func Run(opts Options) int {
 	var changes <-chan []string
 	var watchErrs <-chan error
 	var verdicts <-chan string
+	var sw *sourceWatch
 	if r.ibazel() {
 		verdicts = r.readVerdicts()
 	} else {
-		w, err := watch.NewFunc(r.watchDirs(), 100*time.Millisecond, r.relevant())
-		if err != nil {
+		var err error
+		if sw, err = r.watchSources(); err != nil {
 			r.emit(events.Event{Event: events.Error, Kind: "watch", Message: err.Error()})
 			r.stop()
 			return 1
 		}
-		defer w.Close()
-		changes, watchErrs = w.C, w.Err
+		defer sw.close()
+		changes, watchErrs = sw.w.C, sw.w.Err
 	}
 
 	sigs := r.sigs
 	for {
 		select {
 		case files := <-changes:
+			if !sw.check(files) {
+				continue // a watched directory is gone: said so
+			}
 			if code, exited := r.change(files); exited {
 				return code
+			}
+		case <-sw.ticks():
+			if files := sw.recheck(); len(files) > 0 {
+				if code, exited := r.change(files); exited {
+					return code
+				}
 			}
 		case v, ok := <-verdicts:
 			if !ok {

@@ -27,9 +27,10 @@ func (r *run) watchDirs() []string {
 	return dirs
 }
 
-// relevant says which files the watcher reports: Go sources, and the
-// files the main module's packages embed (a change to one cannot be
-// patched in, and is said so).
+// relevant says which files the watcher reports: Go sources, the files
+// the main module's packages embed (a change to one cannot be patched
+// in, and is said so), and the watched directories themselves (one
+// removed or renamed away may report nothing else: sourceWatch).
 func (r *run) relevant() func(name string) bool {
 	embedded := map[string]bool{}
 	for _, p := range r.kit.Packages {
@@ -38,6 +39,9 @@ func (r *run) relevant() func(name string) bool {
 				embedded[filepath.Join(p.Dir, filepath.FromSlash(name))] = true
 			}
 		}
+	}
+	for _, d := range r.watchDirs() {
+		embedded[filepath.Clean(d)] = true
 	}
 	return func(name string) bool { return watch.Relevant(name) || embedded[filepath.Clean(name)] }
 }

@@ -85,5 +85,9 @@ func (w *Watcher) loop(quiet time.Duration, relevant func(string) bool) {
 	}
 }
 
+// Add watches one more directory (one that was removed and is back: the
+// kernel dropped the watch of the removed one).
+func (w *Watcher) Add(dir string) error { return w.w.Add(dir) }
+
 // Close stops watching.
 func (w *Watcher) Close() error { return w.w.Close() }
