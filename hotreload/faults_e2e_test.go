@@ -68,17 +68,17 @@ func TestFaultConcurrentApplies(t *testing.T) {
 		t.Skip("builds and runs a hot program")
 	}
 	s := startTags(t, "")
-	for gen := 1; gen <= 4; gen++ {
-		s.save(fmt.Sprintf("g%d", gen))
-		s.applied(gen, tagFunctions...)
-	}
-	st := s.status()
 	token := map[string]string{} // plugin -> the token its code serves
 	var own []string
-	for i, g := range st.Generations {
-		token[g.Plugin] = fmt.Sprintf("g%d", i+1)
-		own = append(own, g.Plugin)
+	for i := 1; i <= 4; i++ {
+		tok := fmt.Sprintf("g%d", i)
+		s.patch(tok)
+		st := s.status()
+		last := st.Generations[len(st.Generations)-1]
+		token[last.Plugin] = tok
+		own = append(own, last.Plugin)
 	}
+	st := s.status()
 	dir := t.TempDir()
 	foreign := filepath.Join(dir, "foreign.so")
 	copyPatch(t, own[0], foreign, func(m *protocol.Manifest) { m.BaseBuildID = "another-binary/xyz" })
@@ -88,7 +88,7 @@ func TestFaultConcurrentApplies(t *testing.T) {
 	missing := filepath.Join(dir, "missing.so")
 
 	// The load sees code of the four patches only.
-	served := []string{"g1", "g2", "g3", "g4"}
+	served := []string{"g1/g1", "g2/g2", "g3/g3", "g4/g4"}
 	l := startLoad(s.Addr(), 4, func() int { return 0 }, func(int) []string { return served })
 
 	type result struct {
@@ -142,17 +142,17 @@ func TestFaultConcurrentApplies(t *testing.T) {
 		}
 	}
 
-	n := len(appliedAt)
+	n, was := len(appliedAt), st.Gen
 	end := s.status()
-	if end.Gen != 4+n || len(end.Generations) != 4+n {
-		t.Fatalf("status: generation %d, %d listed; %d applies succeeded after generation 4", end.Gen, len(end.Generations), n)
+	if end.Gen != was+n || len(end.Generations) != was+n {
+		t.Fatalf("status: generation %d, %d listed; %d applies succeeded after generation %d", end.Gen, len(end.Generations), n, was)
 	}
-	for _, g := range end.Generations[4:] {
+	for _, g := range end.Generations[was:] {
 		if g.Kind != protocol.KindApply || appliedAt[g.Gen] != g.Plugin {
 			t.Errorf("status: generation %d is %s %s, the commands said %s", g.Gen, g.Kind, g.Plugin, appliedAt[g.Gen])
 		}
 	}
-	last := token[appliedAt[4+n]]
+	last := token[appliedAt[was+n]]
 	s.Expect("/", last+"/"+last)
 	t.Logf("requests %d, failed %d, torn %d, mixed %d", l.requests.Load(), l.failures.Load(), l.torn.Load(), l.mixed.Load())
 	for _, m := range l.samples {
@@ -163,8 +163,8 @@ func TestFaultConcurrentApplies(t *testing.T) {
 	}
 
 	// The launcher's next patch is the next generation.
-	s.save("after")
-	s.applied(4+n+1, tagFunctions...)
+	s.gen = end.Gen
+	s.patch("after")
 	s.Expect("/", "after/after")
 }
 
@@ -215,8 +215,7 @@ func TestFaultNoSpace(t *testing.T) {
 	}
 	t.Cleanup(func() { syscall.Unmount(patches, syscall.MNT_DETACH) })
 
-	s.save("g1")
-	s.applied(1, tagFunctions...)
+	s.patch("g1")
 	s.Expect("/", "g1/g1")
 	fi, err := os.Stat(s.status().Generations[0].Plugin)
 	if err != nil {
@@ -225,14 +224,14 @@ func TestFaultNoSpace(t *testing.T) {
 	filler := filepath.Join(patches, "filler")
 	for i, free := range []int64{0, 32 << 10, fi.Size() / 2} {
 		fill(t, filler, free)
-		s.save(fmt.Sprintf("full%d", i))
-		e := s.outcome(5 * time.Minute)
-		t.Logf("%d bytes free: %s", free, e.JSON)
-		if e.Event != events.Error || !strings.Contains(strings.ToLower(e.Message), "no space left on device") || !strings.Contains(e.Message, patches) {
-			t.Fatalf("with %d bytes free, want an error event saying no space is left in %s; got %s", free, patches, e.JSON)
-		}
-		if strings.Contains(e.Message, "bug in hotreload") {
-			t.Errorf("a full disk is not a bug in hotreload: %s", e.Message)
+		for _, e := range s.edit(fmt.Sprintf("full%d", i)) {
+			t.Logf("%d bytes free: %s", free, e.JSON)
+			if e.Event != events.Error || !strings.Contains(strings.ToLower(e.Message), "no space left on device") || !strings.Contains(e.Message, patches) {
+				t.Fatalf("with %d bytes free, want an error event saying no space is left in %s; got %s", free, patches, e.JSON)
+			}
+			if strings.Contains(e.Message, "bug in hotreload") {
+				t.Errorf("a full disk is not a bug in hotreload: %s", e.Message)
+			}
 		}
 		s.Expect("/", "g1/g1")
 		if err := os.Remove(filler); err != nil {
@@ -246,8 +245,7 @@ func TestFaultNoSpace(t *testing.T) {
 		}
 	}
 
-	s.save("g2")
-	s.applied(2, tagFunctions...)
+	s.patch("g2")
 	s.Expect("/", "g2/g2")
 }
 
@@ -263,8 +261,7 @@ func TestFaultPackageDirRemoved(t *testing.T) {
 		t.Skip("builds and runs a hot program")
 	}
 	s := startTags(t, "")
-	s.save("g1")
-	s.applied(1, tagFunctions...)
+	s.patch("g1")
 
 	bdir := filepath.Join(s.mod, "b")
 	if err := os.RemoveAll(bdir); err != nil {
@@ -296,14 +293,12 @@ func TestFaultPackageDirRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.tag["b"] = "g2"
-	s.applied(2, tagFunctions...)
+	s.applied(tagFunctions...)
 	s.Expect("/", "g2/g2")
 
 	// Edits in it are seen again, and elsewhere too.
-	s.save("g3", "b")
-	s.applied(3, "example.com/tags/b.Tag")
+	s.patch("g3", "b")
 	s.Expect("/", "g2/g3")
-	s.save("g4")
-	s.applied(4, tagFunctions...)
+	s.patch("g4")
 	s.Expect("/", "g4/g4")
 }

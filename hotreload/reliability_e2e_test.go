@@ -86,6 +86,7 @@ type tagSession struct {
 	state string            // the launcher's --state-dir
 	hot   string            // the hotreload command, for the control verbs
 	tag   map[string]string // the token each package's source holds now
+	gen   int               // the program's generation, as far as the test knows
 }
 
 // startTags runs a copy of tagModule with its state in state ("": a
@@ -130,17 +131,80 @@ func (s *tagSession) outcome(timeout time.Duration) hotevent.Event {
 	}
 }
 
-// applied awaits the applied event of generation gen, which must switch
-// funcs.
-func (s *tagSession) applied(gen int, funcs ...string) hotevent.Event {
+// edit saves tok in the named packages (both when none is named) and
+// returns the outcome of each change the saves made: one change, or one
+// per file when the watcher saw the saves apart (more than its quiet
+// time between them: the test was not scheduled meanwhile). The first
+// change's patch may then carry both saves, and the second be
+// unchanged, or carry only the first, and the second be applied too.
+func (s *tagSession) edit(tok string, pkgs ...string) []hotevent.Event {
+	s.t.Helper()
+	if len(pkgs) == 0 {
+		pkgs = []string{"a", "b"}
+	}
+	s.save(tok, pkgs...)
+	unseen := map[string]bool{}
+	for _, p := range pkgs {
+		unseen[p+"/"+p+".go"] = true
+	}
+	var outcomes []hotevent.Event
+	for changes := 0; len(unseen) > 0 || len(outcomes) < changes; {
+		e := s.Next(5 * time.Minute)
+		switch e.Event {
+		case events.Change:
+			changes++
+			for _, f := range e.Files {
+				delete(unseen, f)
+			}
+		case events.Applied, events.Unchanged, events.Refused, events.Error:
+			outcomes = append(outcomes, e)
+		case events.Exit:
+			s.t.Fatalf("the program exited: %s", e.JSON)
+		}
+	}
+	return outcomes
+}
+
+// patch is edit, wanting the edit patched in: every outcome applied (the
+// next generations, counted in s.gen) or unchanged, the last applied one
+// switching the named packages' Tag. It returns the applied events.
+func (s *tagSession) patch(tok string, pkgs ...string) []hotevent.Event {
+	s.t.Helper()
+	var applied []hotevent.Event
+	for _, e := range s.edit(tok, pkgs...) {
+		switch {
+		case e.Event == events.Applied && e.Gen == s.gen+1:
+			s.gen++
+			applied = append(applied, e)
+		case e.Event == events.Unchanged && len(applied) > 0:
+		default:
+			s.t.Fatalf("saving %q: want generation %d applied, got %s", tok, s.gen+1, e.JSON)
+		}
+	}
+	if len(applied) == 0 {
+		s.t.Fatalf("saving %q: nothing applied", tok)
+	}
+	last := applied[len(applied)-1]
+	for _, p := range pkgs {
+		if f := "example.com/tags/" + p + ".Tag"; !slices.Contains(last.Functions, f) {
+			s.t.Fatalf("generation %d does not switch %s: %s", last.Gen, f, last.JSON)
+		}
+	}
+	return applied
+}
+
+// applied awaits the next outcome, which must be the next generation
+// applied, switching funcs.
+func (s *tagSession) applied(funcs ...string) hotevent.Event {
 	s.t.Helper()
 	e := s.outcome(5 * time.Minute)
-	if e.Event != events.Applied || e.Gen != gen {
-		s.t.Fatalf("want generation %d applied, got %s", gen, e.JSON)
+	if e.Event != events.Applied || e.Gen != s.gen+1 {
+		s.t.Fatalf("want generation %d applied, got %s", s.gen+1, e.JSON)
 	}
+	s.gen++
 	for _, f := range funcs {
 		if !slices.Contains(e.Functions, f) {
-			s.t.Fatalf("generation %d does not switch %s: %s", gen, f, e.JSON)
+			s.t.Fatalf("generation %d does not switch %s: %s", e.Gen, f, e.JSON)
 		}
 	}
 	return e
@@ -170,41 +234,44 @@ func (s *tagSession) status() protocol.Response {
 	return r
 }
 
-// genTracker is what the load generator knows of the generations: the
-// tokens each one serves, the newest known applied, and whether the next
-// one is being made (an edit saved, a revert sent, not yet confirmed).
+// genTracker is what the load generator knows of the generations: what
+// each one serves (its response, "ta/tb"), the newest known applied, and
+// what the next one may serve while it is being made (an edit saved, a
+// revert sent, not yet confirmed).
 type genTracker struct {
 	mu        sync.Mutex
-	tokens    []string // by generation; tokens[0] is the base's
+	serves    []string // by generation; serves[0] is the base's
 	confirmed int
-	pending   bool
-	overlaps  []int // by generation: requests under way while it was made
+	pending   []string    // what the generations being made may serve
+	overlaps  map[int]int // by generation: requests under way while it was made
 }
 
-func newGenTracker() *genTracker { return &genTracker{tokens: []string{"g0"}, overlaps: []int{0}} }
-
-// begin announces the next generation, which will serve tok.
-func (g *genTracker) begin(tok string) int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.tokens = append(g.tokens, tok)
-	g.overlaps = append(g.overlaps, 0)
-	g.pending = true
-	return len(g.tokens) - 1
+func newGenTracker() *genTracker {
+	return &genTracker{serves: []string{"g0/g0"}, overlaps: map[int]int{}}
 }
 
-// confirm records that the announced generation is applied.
-func (g *genTracker) confirm() {
+// begin announces the next generation, which will serve one of serves
+// (an edit the watcher sees as two changes makes two generations: the
+// first serves the new token of package a and b's old one).
+func (g *genTracker) begin(serves ...string) {
 	g.mu.Lock()
-	g.confirmed++
-	g.pending = false
+	g.pending = serves
 	g.mu.Unlock()
 }
 
-func (g *genTracker) current() (gen int, tok string) {
+// confirm records the generations made, by what each serves.
+func (g *genTracker) confirm(serves ...string) {
+	g.mu.Lock()
+	g.serves = append(g.serves, serves...)
+	g.confirmed += len(serves)
+	g.pending = nil
+	g.mu.Unlock()
+}
+
+func (g *genTracker) current() (gen int, serves string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.confirmed, g.tokens[g.confirmed]
+	return g.confirmed, g.serves[g.confirmed]
 }
 
 // lo is the newest generation applied before a request is sent.
@@ -214,37 +281,39 @@ func (g *genTracker) lo() int {
 	return g.confirmed
 }
 
-// window returns the tokens a request sent when lo was the newest
-// generation may see, now that it has completed: those of lo up to the
-// newest generation that may be applied now (the pending one included).
+// window returns what a request sent when lo was the newest generation
+// may see, now that it has completed: what the generations from lo to
+// the newest one serve, and what the one being made may serve.
 func (g *genTracker) window(lo int) []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	hi := g.confirmed
-	if g.pending {
-		hi++
-	}
-	for gen := lo + 1; gen <= hi; gen++ {
+	for gen := lo + 1; gen <= g.confirmed; gen++ {
 		g.overlaps[gen]++
 	}
-	return g.tokens[lo : hi+1]
+	if len(g.pending) > 0 {
+		g.overlaps[g.confirmed+1]++
+	}
+	return append(slices.Clone(g.serves[lo:g.confirmed+1]), g.pending...)
 }
 
-// judge classifies a response: "" when both tags are the same token of
-// the window; "mixed" when they are two tokens of the window (a switch
-// landed between the handler's calls of a.Tag and b.Tag: the agent's
-// switch redirects each function's next call, docs/AGENT.md "Applying");
-// "torn" otherwise: a tag outside the window, or two tags with no switch
-// under way.
+// judge classifies a response: "" when it is what a generation of the
+// window serves; "mixed" when its two tags are of two generations of the
+// window (a switch landed between the handler's calls of a.Tag and
+// b.Tag: the agent's switch redirects each function's next call,
+// docs/AGENT.md "Applying"); "torn" otherwise: a tag of code not in
+// effect around the request, or two tags with no switch under way.
 func judge(body string, window []string) string {
-	ta, tb, ok := strings.Cut(strings.TrimSpace(body), "/")
-	if !ok || !slices.Contains(window, ta) || !slices.Contains(window, tb) {
-		return "torn"
-	}
-	if ta == tb {
+	body = strings.TrimSpace(body)
+	if slices.Contains(window, body) {
 		return ""
 	}
-	if len(window) > 1 {
+	ta, tb, ok := strings.Cut(body, "/")
+	var as, bs []string
+	for _, w := range window {
+		a, b, _ := strings.Cut(w, "/")
+		as, bs = append(as, a), append(bs, b)
+	}
+	if ok && len(window) > 1 && slices.Contains(as, ta) && slices.Contains(bs, tb) {
 		return "mixed"
 	}
 	return "torn"
@@ -256,7 +325,7 @@ type loadGen struct {
 	url string
 	tr  *http.Transport
 	// lo says what a request is sent under; window, once it completed,
-	// which tokens it may see (genTracker's).
+	// what it may see (genTracker's).
 	lo     func() int
 	window func(lo int) []string
 	stop   chan struct{}
@@ -414,10 +483,11 @@ const (
 // confirmed by its event, then served) and 10 reverts (`hotreload
 // revert`, to an earlier generation serving other code) are made. No
 // request fails, no response is torn (a tag of code not in effect around
-// the request, or two tags when no switch was under way), every
-// generation was made under load, `hotreload status` lists the 60
-// generations, and the program ends with the goroutines and descriptors
-// it started with.
+// the request, or two tags when no switch was under way), every edit and
+// revert was made under load, `hotreload status` lists the generations
+// made (60; one more for each edit the watcher saw as two changes), and
+// the program ends with the goroutines and descriptors it started with
+// (within goroutineSlack, fdSlack).
 func TestReliabilityLoadAndPatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a hot program, 60 patches under load")
@@ -450,43 +520,54 @@ func TestReliabilityLoadAndPatch(t *testing.T) {
 	var saveToApplied, revertTimes []time.Duration
 	var totalMS []float64
 	var made []string // by generation - 1: "apply", or "revert to K"
-	doneEdits, doneReverts := 0, 0
+	var opGens []int  // the first generation each edit or revert made
+	doneEdits, doneReverts, split := 0, 0, 0
 	for doneEdits < edits || doneReverts < reverts {
-		cur, curTok := g.current()
+		cur, curServes := g.current()
 		if doneEdits > 0 && doneEdits%(edits/reverts) == 0 && doneReverts < doneEdits/(edits/reverts) {
 			// Back to an earlier generation that serves other code.
 			var to []int
 			for k := 0; k < cur; k++ {
-				if g.tokens[k] != curTok {
+				if g.serves[k] != curServes {
 					to = append(to, k)
 				}
 			}
 			k := to[rng.Intn(len(to))]
-			gen := g.begin(g.tokens[k])
+			g.begin(g.serves[k])
 			t0 := time.Now()
 			out, errs, code := s.cli("revert", "--json", strconv.Itoa(k))
 			var r protocol.Response
-			if code != 0 || json.Unmarshal([]byte(out), &r) != nil || !r.OK || r.Gen != gen {
-				t.Fatalf("hotreload revert %d (want generation %d): exit %d\n%s%s", k, gen, code, out, errs)
+			if code != 0 || json.Unmarshal([]byte(out), &r) != nil || !r.OK || r.Gen != cur+1 {
+				t.Fatalf("hotreload revert %d (want generation %d): exit %d\n%s%s", k, cur+1, code, out, errs)
 			}
 			revertTimes = append(revertTimes, time.Since(t0))
 			made = append(made, fmt.Sprintf("revert to %d", k))
-			g.confirm()
+			g.confirm(g.serves[k])
+			s.gen = r.Gen
 			doneReverts++
 		} else {
-			gen := g.begin(fmt.Sprintf("g%d", cur+1))
+			tok := fmt.Sprintf("g%d", cur+1)
+			both, aOnly := tok+"/"+tok, tok+"/"+s.tag["b"]
+			g.begin(both, aOnly)
 			t0 := time.Now()
-			s.save(g.tokens[gen])
-			e := s.applied(gen, tagFunctions...)
+			applied := s.patch(tok)
 			saveToApplied = append(saveToApplied, time.Since(t0))
-			totalMS = append(totalMS, e.TotalMS)
-			made = append(made, "apply")
-			g.confirm()
+			for _, e := range applied {
+				totalMS = append(totalMS, e.TotalMS)
+				made = append(made, "apply")
+			}
+			if len(applied) == 2 {
+				split++
+				g.confirm(aOnly, both)
+			} else {
+				g.confirm(both)
+			}
 			doneEdits++
 		}
+		opGens = append(opGens, cur+1)
 		// Applied means served: nothing else is under way.
-		_, tok := g.current()
-		s.Expect("/", tok+"/"+tok)
+		_, serves := g.current()
+		s.Expect("/", serves)
 	}
 	l.halt()
 	loadTime := time.Since(loadStart)
@@ -498,8 +579,8 @@ func TestReliabilityLoadAndPatch(t *testing.T) {
 
 	n := l.requests.Load()
 	t.Logf("requests %d (%.0f/s, %d workers), failed %d, torn %d, mixed %d", n, float64(n)/loadTime.Seconds(), workers, l.failures.Load(), l.torn.Load(), l.mixed.Load())
-	t.Logf("patches %d, reverts %d in %.1f s (set-up %.1f s); save→applied median %v, max %v; launcher total_ms median %.0f; revert median %v, max %v",
-		doneEdits, doneReverts, loadTime.Seconds(), setup.Seconds(),
+	t.Logf("patches %d (%d edits, %d of them seen as two changes), reverts %d in %.1f s (set-up %.1f s); save→applied median %v, max %v; launcher total_ms median %.0f; revert median %v, max %v",
+		len(totalMS), doneEdits, split, doneReverts, loadTime.Seconds(), setup.Seconds(),
 		median(saveToApplied).Round(time.Millisecond), slices.Max(saveToApplied).Round(time.Millisecond), medianF(totalMS),
 		median(revertTimes).Round(time.Millisecond), slices.Max(revertTimes).Round(time.Millisecond))
 	t.Logf("at rest after: %d goroutines (%+d), %d descriptors (%+d), RSS %d kB (%+d kB)",
@@ -514,9 +595,9 @@ func TestReliabilityLoadAndPatch(t *testing.T) {
 	if n < 10*(edits+reverts) {
 		t.Errorf("only %d requests: the load did not run", n)
 	}
-	for gen := 1; gen < len(g.overlaps); gen++ {
+	for _, gen := range opGens {
 		if g.overlaps[gen] == 0 {
-			t.Errorf("generation %d was made with no request under way", gen)
+			t.Errorf("generation %d was made with no request under way: the load did not run", gen)
 		}
 	}
 	if after.goroutines > before.goroutines+goroutineSlack {
@@ -531,8 +612,8 @@ func TestReliabilityLoadAndPatch(t *testing.T) {
 		}
 		t.Errorf("descriptors: %d at rest before, %d after: a leak\n%s", before.fds, after.fds, strings.Join(what, "\n"))
 	}
-	if st.Gen != edits+reverts || len(st.Generations) != edits+reverts {
-		t.Fatalf("hotreload status: generation %d, %d generations listed; want %d", st.Gen, len(st.Generations), edits+reverts)
+	if st.Gen != len(made) || len(st.Generations) != len(made) {
+		t.Fatalf("hotreload status: generation %d, %d generations listed; want %d", st.Gen, len(st.Generations), len(made))
 	}
 	for i, gen := range st.Generations {
 		what := gen.Kind
@@ -558,15 +639,16 @@ func TestJudge(t *testing.T) {
 		window []string
 		want   string
 	}{
-		{"g3/g3\n", []string{"g3"}, ""},
-		{"g3/g4\n", []string{"g3", "g4"}, "mixed"}, // a switch between the two calls
-		{"g4/g3\n", []string{"g3", "g4"}, "mixed"}, // or within the agent's pass
-		{"g3/g4\n", []string{"g4"}, "torn"},        // no switch under way
-		{"g2/g2\n", []string{"g3", "g4"}, "torn"},  // code not in effect around the request
-		{"g5/g5\n", []string{"g3", "g4"}, "torn"},  // code not applied yet
-		{"g1/g1\n", []string{"g3", "g1"}, ""},      // a revert to generation 1's code
-		{"g3\n", []string{"g3"}, "torn"},
-		{"", []string{"g3"}, "torn"},
+		{"g3/g3\n", []string{"g3/g3"}, ""},
+		{"g3/g4\n", []string{"g3/g3", "g4/g4"}, "mixed"},     // a switch between the two calls
+		{"g4/g3\n", []string{"g3/g3", "g4/g4"}, "mixed"},     // or within the agent's pass
+		{"g4/g3\n", []string{"g3/g3", "g4/g4", "g4/g3"}, ""}, // an edit seen as two changes
+		{"g3/g4\n", []string{"g4/g4"}, "torn"},               // no switch under way
+		{"g2/g2\n", []string{"g3/g3", "g4/g4"}, "torn"},      // code not in effect around the request
+		{"g5/g5\n", []string{"g3/g3", "g4/g4"}, "torn"},      // code not applied yet
+		{"g1/g1\n", []string{"g3/g3", "g1/g1"}, ""},          // a revert to generation 1's code
+		{"g3\n", []string{"g3/g3"}, "torn"},
+		{"", []string{"g3/g3"}, "torn"},
 	} {
 		if got := judge(c.body, c.window); got != c.want {
 			t.Errorf("judge(%q, %q) = %q, want %q", c.body, c.window, got, c.want)
@@ -574,12 +656,15 @@ func TestJudge(t *testing.T) {
 	}
 	g := newGenTracker()
 	lo := g.lo()
-	g.begin("g1")
-	if w := g.window(lo); !slices.Equal(w, []string{"g0", "g1"}) {
+	g.begin("g1/g1", "g1/g0")
+	if w := g.window(lo); !slices.Equal(w, []string{"g0/g0", "g1/g1", "g1/g0"}) {
 		t.Errorf("window across a pending generation: %q", w)
 	}
-	g.confirm()
-	if w := g.window(g.lo()); !slices.Equal(w, []string{"g1"}) {
+	g.confirm("g1/g0", "g1/g1")
+	if w := g.window(lo); !slices.Equal(w, []string{"g0/g0", "g1/g0", "g1/g1"}) {
+		t.Errorf("window across two generations: %q", w)
+	}
+	if w := g.window(g.lo()); !slices.Equal(w, []string{"g1/g1"}) {
 		t.Errorf("window at rest: %q", w)
 	}
 }
