@@ -572,8 +572,10 @@ func TestReliabilityLoadAndPatch(t *testing.T) {
 	l.halt()
 	loadTime := time.Since(loadStart)
 
+	// Back to the baseline, or as close as it gets in 10 s (a connection
+	// just closed may take a moment to end on the server's side).
 	after := settled(t, pid, addr, func(u footprint) bool {
-		return u.goroutines <= before.goroutines+goroutineSlack && u.fds <= before.fds+fdSlack
+		return u.goroutines <= before.goroutines && u.fds <= before.fds
 	})
 	st := s.status()
 
