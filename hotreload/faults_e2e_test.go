@@ -255,7 +255,8 @@ func TestFaultNoSpace(t *testing.T) {
 // program serves its code throughout. Restored with other contents,
 // written file by file, it is watched again: its code and the edit made
 // meanwhile are patched in, and so are the edits after it, in it and
-// elsewhere.
+// elsewhere. Replaced in one go (rm -rf b && cp -r copy b), it is watched
+// again too.
 func TestFaultPackageDirRemoved(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a hot program")
@@ -301,4 +302,22 @@ func TestFaultPackageDirRemoved(t *testing.T) {
 	s.Expect("/", "g2/g3")
 	s.patch("g4")
 	s.Expect("/", "g4/g4")
+
+	// Replaced in one go, within the watcher's quiet time (the new
+	// directory may even have the old one's inode number): watched too.
+	backup := t.TempDir()
+	if err := os.CopyFS(backup, os.DirFS(bdir)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(bdir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(bdir, os.DirFS(backup)); err != nil {
+		t.Fatal(err)
+	}
+	if e := s.outcome(time.Minute); e.Event != events.Unchanged {
+		t.Fatalf("b replaced by a copy: want unchanged, got %s", e.JSON)
+	}
+	s.patch("g5", "b")
+	s.Expect("/", "g4/g5")
 }

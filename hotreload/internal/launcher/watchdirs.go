@@ -67,6 +67,10 @@ func (sw *sourceWatch) ticks() <-chan time.Time {
 // creation, says nothing: recheck takes it from there). ok is false
 // while one is gone: no patch can be built.
 func (sw *sourceWatch) check(files []string) (ok bool) {
+	news := map[string]bool{}
+	for _, f := range files {
+		news[filepath.Clean(f)] = true
+	}
 	report := false
 	for d, was := range sw.watched {
 		if sw.missing[d] {
@@ -77,15 +81,18 @@ func (sw *sourceWatch) check(files []string) (ok bool) {
 		case err != nil:
 			sw.missing[d] = true
 			report = true
-		case was == nil || !os.SameFile(fi, was):
+		case news[d] || was == nil || !os.SameFile(fi, was):
+			// Created again since the watch was added (a new directory
+			// may have the old one's inode number): watch it again;
+			// adding a watch that still works changes nothing.
 			sw.add(d, fi)
 		}
 	}
 	if len(sw.missing) == 0 {
 		return true
 	}
-	for _, f := range files {
-		if f = filepath.Clean(f); !sw.missing[f] && !sw.missing[filepath.Dir(f)] {
+	for f := range news {
+		if !sw.missing[f] && !sw.missing[filepath.Dir(f)] {
 			report = true
 		}
 	}
