@@ -26,9 +26,10 @@ type verb struct {
 // a variable, because the verbs read their own synopsis from it.
 func verbs() []verb {
 	return []verb{
-		{name: "build", synopsis: "[-v] [go build flags] <packages>", run: buildVerb,
+		{name: "build", synopsis: "[-v] [--trusted-key KEY.pub] [go build flags] <packages>", run: buildVerb,
 			summary: "build a hot binary: every package instrumented, cgo on, external\n" +
-				"linking (what a plugin host needs)."},
+				"linking (what a plugin host needs). With --trusted-key (and -o), it\n" +
+				"loads only patches signed by that key's private key."},
 		{name: "go", synopsis: "<go subcommand> [args]", run: goVerb,
 			summary: "run any go command on the instrumented program, e.g.\n" +
 				"hotreload go test ./...   hotreload go vet ./...\n" +
@@ -54,6 +55,12 @@ func verbs() []verb {
 			summary: "apply a patch (built by go_hot_patch or hotreload) to a running program."},
 		{name: "revert", synopsis: "[--pid N | --socket S] [GEN]", run: controlVerb{"revert", revertRequest, printReverted}.run,
 			summary: "go back to generation GEN (default: the one before the current)."},
+		{name: "keygen", synopsis: "-o PREFIX", run: keygenVerb,
+			summary: "make a key pair for signed patches: PREFIX.key (private, 0600;\n" +
+				"keep it outside the repository) and PREFIX.pub."},
+		{name: "sign", synopsis: "--key PREFIX.key <patch.so>", run: signVerb,
+			summary: "sign a patch's manifest (patch.so.json, which vouches for patch.so):\n" +
+				"writes patch.so.sig."},
 		{name: "version", run: versionVerb,
 			summary: "print the version marker hot objects are cached under."},
 	}

@@ -26,6 +26,11 @@ load(":names.bzl", "HOT_SDK_NAME", "KIT_FORMAT", "hot_sdk_tool")
 # description marks it ("injected"): it is no source of the user's.
 _AGENT_IMPORT = Label("//rules/private:_inject/zz_gohot_agent.go")
 
+# The agent's variable holding the public key a binary in signed mode trusts (go_hot_binary's
+# trusted_key), set with the linker's -X through x_defs.
+AGENT_TRUSTED_KEY_VAR = "github.com/gohot/rules_go_hot/runtime/agent.trustedKey"
+_PUBLIC_KEY_WORD = "gohot-ed25519-public"
+
 _SDK_NAME = "@io_bazel_rules_go//go/toolchain:sdk_name"
 _LINKMODE = "@io_bazel_rules_go//go/config:linkmode"
 
@@ -233,7 +238,27 @@ _go_hot_binary = rule(
     doc = "Runs a hot build of a go_binary under the hotreload launcher (see go_hot_binary).",
 )
 
-def go_hot_binary(name, visibility = None, tags = None, testonly = None, **kwargs):
+def _check_trusted_key(name, key):
+    """Fails unless key is a public key's one-line text form (hotreload keygen's PREFIX.pub)."""
+    fields = key.strip().split(" ")
+    if len(fields) != 2 or fields[0] != _PUBLIC_KEY_WORD or len(fields[1]) != 44 or not fields[1].endswith("="):
+        what = "a private key: never put it in a BUILD file; give the public key (PREFIX.pub)" if key.strip().startswith("gohot-ed25519-private") else "not a public key"
+        fail("go_hot_binary {}: trusted_key is {}: want the one line of the .pub file `hotreload keygen -o PREFIX` wrote, \"{} <base64>\"".format(name, what, _PUBLIC_KEY_WORD))
+    return fields[0] + " " + fields[1]
+
+def _with_trusted_key(name, x_defs, key):
+    """x_defs plus the agent's trusted key."""
+    if x_defs == None:
+        x_defs = {}
+    if type(x_defs) != "dict":
+        fail("go_hot_binary {}: trusted_key cannot be combined with an x_defs that is a select(): put \"{}\": <the public key> in each branch instead".format(name, AGENT_TRUSTED_KEY_VAR))
+    if AGENT_TRUSTED_KEY_VAR in x_defs:
+        fail("go_hot_binary {}: both trusted_key and x_defs[\"{}\"] are set: keep one".format(name, AGENT_TRUSTED_KEY_VAR))
+    out = dict(x_defs)
+    out[AGENT_TRUSTED_KEY_VAR] = _check_trusted_key(name, key)
+    return out
+
+def go_hot_binary(name, visibility = None, tags = None, testonly = None, trusted_key = None, **kwargs):
     """A go_binary whose every function can be replaced while it runs.
 
     Takes the attributes of go_binary (srcs, embed, deps, data, x_defs, gc_goopts, gc_linkopts,
@@ -249,6 +274,13 @@ def go_hot_binary(name, visibility = None, tags = None, testonly = None, **kwarg
       visibility: as for any rule.
       tags: as for any rule.
       testonly: as for any rule.
+      trusted_key: production mode: the public key (the one line of the .pub file `hotreload
+        keygen -o PREFIX` writes, "gohot-ed25519-public <base64>") whose signatures the binary
+        requires of every patch; patches without a valid signature by the matching private key
+        (go_hot_patch's signing_key, or `hotreload sign`) are refused. A string, not a label:
+        it is set with the linker's -X (x_defs), whose values are strings. The launcher's own
+        live patches are unsigned, so `bazel run` of such a target refuses them. Default:
+        none, any patch for the binary's build is accepted.
       **kwargs: go_binary's attributes.
     """
     linkmode = kwargs.get("linkmode", "auto")
@@ -259,6 +291,9 @@ def go_hot_binary(name, visibility = None, tags = None, testonly = None, **kwarg
     deps = kwargs.pop("deps", [])
     hidden = name + ".hotbin"
     gc_linkopts = kwargs.pop("gc_linkopts", [])
+    hot_kwargs = dict(kwargs)
+    if trusted_key != None:
+        hot_kwargs["x_defs"] = _with_trusted_key(name, kwargs.get("x_defs"), trusted_key)
     go_binary(
         name = hidden,
         srcs = srcs + [_AGENT_IMPORT],
@@ -269,7 +304,7 @@ def go_hot_binary(name, visibility = None, tags = None, testonly = None, **kwarg
         tags = ["manual"],
         visibility = ["//visibility:private"],
         testonly = testonly,
-        **kwargs
+        **hot_kwargs
     )
 
     # The same program in plugin link mode: only its -dynlink archives are used (the kit).

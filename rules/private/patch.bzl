@@ -13,6 +13,12 @@ fails, saying what, where and why, when the patch could not load into the base: 
 (file:line, declaration, reason), another Go version or hotreload, a package that differs from the
 base outside the functions a patch can carry (another version of a dependency, other compile
 flags, an edited generated or external package).
+
+For a base binary in production mode (go_hot_binary's trusted_key), `signing_key` names the private
+key file that signs the patch: the build also writes `visits_patch.so.sig`. The key stays outside
+the repository (an absolute path on the machine that builds; mode 0600). Bazel does not track the
+file's content: the signing action runs locally, unsandboxed and uncached, on every build that
+needs it, and a rotated key should get a new path.
 """
 
 load(":binary.bzl", "GoHotBinaryInfo")
@@ -47,7 +53,26 @@ def _go_hot_patch_impl(ctx):
         use_default_shell_env = True,
         progress_message = "Building the patch {} for the base kit of {}".format(ctx.label, info.label),
     )
-    return [DefaultInfo(files = depset([so, manifest]))]
+    outputs = [so, manifest]
+    if ctx.attr.signing_key:
+        key = ctx.attr.signing_key
+        if not key.startswith("/"):
+            fail("go_hot_patch {}: signing_key must be an absolute path to a private key file outside the repository (hotreload keygen -o PREFIX writes PREFIX.key), got \"{}\"".format(ctx.label, key))
+        sig = ctx.actions.declare_file(ctx.label.name + ".so.sig")
+        ctx.actions.run(
+            executable = ctx.executable._hotreload,
+            arguments = ["sign", "--key", key, so.path],
+            inputs = [so, manifest],
+            outputs = [sig],
+            mnemonic = "GoHotSign",
+            # The key is read from a path Bazel knows nothing of: not in a sandbox (it would not
+            # be there), not remotely, and never from a cache (a cached signature could be
+            # another key's).
+            execution_requirements = {"no-cache": "1", "no-remote": "1", "no-sandbox": "1"},
+            progress_message = "Signing the patch {} with {}".format(ctx.label, key),
+        )
+        outputs.append(sig)
+    return [DefaultInfo(files = depset(outputs))]
 
 go_hot_patch = rule(
     implementation = _go_hot_patch_impl,
@@ -62,6 +87,12 @@ go_hot_patch = rule(
             allow_files = True,
             doc = "The patch kit of the running binary: files holding one kit.json and what it names.",
         ),
+        "signing_key": attr.string(
+            doc = "Absolute path of the private key file (hotreload keygen's PREFIX.key, mode 0600) " +
+                  "that signs the patch, for a base binary in production mode (go_hot_binary's " +
+                  "trusted_key): also writes <name>.so.sig. Read by a local, unsandboxed, uncached " +
+                  "action; Bazel does not track the file's content. Keep it outside the repository.",
+        ),
         "_hotreload": attr.label(
             default = hot_sdk_tool("hotreload"),
             allow_single_file = True,
@@ -69,5 +100,5 @@ go_hot_patch = rule(
             cfg = "exec",
         ),
     },
-    doc = "Builds a patch (.so + manifest) of a go_hot_binary for a base kit; fails when it would not load.",
+    doc = "Builds a patch (.so + manifest, + signature with signing_key) of a go_hot_binary for a base kit; fails when it would not load.",
 )
