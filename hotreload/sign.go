@@ -1,9 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -36,28 +33,16 @@ func signVerb(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	mpath := protocol.ManifestPath(plugin)
-	data, err := readBounded(mpath, maxManifest)
+	data, err := readBounded(mpath, protocol.MaxManifestSize)
 	if err != nil {
 		return fail(fmt.Errorf("the patch's manifest: %v (a patch is plugin.so plus plugin.so.json)", err))
 	}
-	// What sign needs of the manifest (the agent checks the rest).
-	var m struct {
-		PatchID string `json:"patch_id"`
-		SHA256  string `json:"sha256"`
-		Size    int64  `json:"size"`
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return fail(fmt.Errorf("manifest %s: %v", mpath, err))
-	}
-	if b, err := hex.DecodeString(m.SHA256); err != nil || len(b) != sha256.Size || m.Size <= 0 {
-		return fail(fmt.Errorf("manifest %s does not record its plugin's sha256 and size, so a signature of it would not cover the plugin: rebuild the patch with this hotreload", mpath))
-	}
-	sum, size, err := digest(plugin)
+	m, err := protocol.ParseManifest(data, mpath)
 	if err != nil {
 		return fail(err)
 	}
-	if sum != m.SHA256 || size != m.Size {
-		return fail(fmt.Errorf("%s is not the plugin its manifest vouches for (manifest: sha256 %s, %d bytes; file: sha256 %s, %d bytes): it was replaced after the manifest was written; rebuild the patch, and sign what you built", plugin, m.SHA256, m.Size, sum, size))
+	if err := m.Vouches(plugin); err != nil {
+		return fail(fmt.Errorf("%v: rebuild the patch, and sign what you built", err))
 	}
 	sig := protocol.Sign(priv, data)
 	spath := protocol.SignaturePath(plugin)
@@ -70,9 +55,6 @@ func signVerb(args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
-
-// maxManifest bounds the manifest read (the agent's own limit is 1 MB).
-const maxManifest = 1 << 20
 
 func readBounded(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
@@ -88,20 +70,6 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
 	}
 	return data, nil
-}
-
-func digest(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // writeAtomic writes path through a temporary file renamed into place: a

@@ -16,6 +16,9 @@ func statusRequest([]string, io.Writer) (protocol.Request, bool) {
 
 func printStatus(w io.Writer, r *protocol.Response) {
 	fmt.Fprintf(w, "pid %d, build %s, generation %d\n", r.PID, r.BuildID, r.Gen)
+	if r.TrustedKey != "" {
+		fmt.Fprintf(w, "  signed mode: loads only patches signed by key %s\n", r.TrustedKey)
+	}
 	for _, g := range r.Generations {
 		what := "apply " + g.PatchID
 		if g.Kind == protocol.KindRevert && g.To != nil {

@@ -10,6 +10,7 @@
 package agent
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +18,6 @@ import (
 	"os"
 	"strconv"
 	"sync"
-	"time"
 	"unsafe"
 
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
@@ -29,35 +29,30 @@ import (
 // build has no table and only the build ID is checked.
 var basePackages map[string]string
 
-// Options say where the agent takes patches from and how it reports.
+// Options say where the agent listens and how it reports.
 type Options struct {
 	// Socket is the unix socket path; "" means protocol.DefaultSocket(pid).
 	Socket string
-	// IBazel makes the agent read ibazel's notifications from Stdin and
-	// apply the newest new patch of PatchDir after each successful build.
-	IBazel bool
-	// PatchDir, without IBazel, is polled for new manifests (*.so.json).
-	PatchDir string
-	// Poll is the patch-dir polling interval (default 200 ms).
-	Poll time.Duration
-	// Events receives one line per patch-dir or ibazel outcome (default
-	// os.Stderr); JSONEvents makes those lines JSON objects.
+	// Events receives the agent's notices (default os.Stderr);
+	// JSONEvents makes them JSON objects.
 	Events     io.Writer
 	JSONEvents bool
-	// Stdin is read in ibazel mode (default os.Stdin).
-	Stdin io.Reader
 }
 
 // EnvOptions returns the options the environment asks for (GOHOT_SOCKET,
-// GOHOT_IBAZEL, GOHOT_PATCH_DIR, GOHOT_EVENTS).
+// GOHOT_EVENTS).
 func EnvOptions() Options {
 	return Options{
 		Socket:     os.Getenv(protocol.EnvSocket),
-		IBazel:     os.Getenv(protocol.EnvIBazel) == "1",
-		PatchDir:   os.Getenv(protocol.EnvPatchDir),
 		JSONEvents: os.Getenv(protocol.EnvEvents) == "json",
 	}
 }
+
+// removedEnv are variables of earlier agents that loaded patches from a
+// watched directory or on ibazel's word: any file that appeared there was
+// loaded, whoever wrote it. The agent now loads only what a client of its
+// socket (this user or root) asks for, and says so when they are set.
+var removedEnv = []string{"GOHOT_PATCH_DIR", "GOHOT_IBAZEL"}
 
 // ErrOtherCopy is returned by Start when another copy of this package
 // (linked under another import path) already runs an agent in this process.
@@ -65,10 +60,13 @@ var ErrOtherCopy = errors.New("another copy of the hotreload agent already runs 
 
 // Agent is the process's reload agent. There is at most one per process.
 type Agent struct {
-	opts   Options
-	socket string
-	ln     net.Listener
-	done   chan struct{}
+	opts          Options
+	socket        string
+	defaultSocket bool // socket in the default, private directory
+	lnMu          sync.Mutex
+	ln            net.Listener  // guarded by lnMu (watchSocket replaces it)
+	conns         chan struct{} // one token per connection being served
+	done          chan struct{}
 
 	idOnce  sync.Once
 	id      string // this executable's Go build ID
@@ -88,12 +86,9 @@ type Agent struct {
 	// (oldcode.go: which frames are replaced code).
 	slotCodes map[unsafe.Pointer]map[string]bool
 	wordCodes map[unsafe.Pointer][]string
-	// loaded remembers each plugin file ever opened: a plugin cannot be
-	// unloaded, and plugin.Open returns the first one again for its path.
+	// loaded remembers each plugin ever opened, by the SHA-256 of its
+	// bytes: a plugin cannot be unloaded, nor its path loaded twice.
 	loaded map[string]loadedPlugin
-	// seen holds the manifests of PatchDir already handled (name → mtime
-	// and size), so a rewritten manifest counts as new.
-	seen map[string]string
 }
 
 var (
@@ -132,13 +127,8 @@ func Start(opts Options) (*Agent, error) {
 	if opts.Events == nil {
 		opts.Events = os.Stderr
 	}
-	if opts.Stdin == nil {
-		opts.Stdin = os.Stdin
-	}
-	if opts.Poll <= 0 {
-		opts.Poll = 200 * time.Millisecond
-	}
 	a := newAgent(opts)
+	a.defaultSocket = defaultSocket
 	ln, err := listen(opts.Socket, defaultSocket)
 	if err != nil {
 		return nil, err
@@ -148,18 +138,28 @@ func Start(opts Options) (*Agent, error) {
 	running = a
 
 	go a.buildID() // read the ELF note now, not during the first apply
-	go a.serve()
-	if opts.PatchDir != "" || opts.IBazel {
-		a.seen = map[string]string{}
-		a.newManifests() // patches already there belong to earlier runs
-	}
-	switch {
-	case opts.IBazel:
-		go a.readIBazel()
-	case opts.PatchDir != "":
-		go a.pollDir()
+	go a.serve(ln)
+	go a.watchSocket(ln)
+	for _, v := range removedEnv {
+		if os.Getenv(v) != "" {
+			a.notice("%s is set, but the agent no longer loads patches from a directory or on ibazel's word (anyone able to write there could run code in this process); use hotreload run, hotreload apply or the ibazel launcher of go_hot_binary", v)
+		}
 	}
 	return a, nil
+}
+
+// notice reports what the user should know about the agent itself, one
+// line on its events writer.
+func (a *Agent) notice(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	line := "hotreload: agent: " + msg + "\n"
+	if a.opts.JSONEvents {
+		data, _ := json.Marshal(protocol.Response{Event: protocol.EventNotice, Error: msg})
+		line = string(data) + "\n"
+	}
+	a.outMu.Lock()
+	defer a.outMu.Unlock()
+	fmt.Fprint(a.opts.Events, line)
 }
 
 func newAgent(opts Options) *Agent {
@@ -167,6 +167,7 @@ func newAgent(opts Options) *Agent {
 		opts:   opts,
 		socket: opts.Socket,
 		done:   make(chan struct{}),
+		conns:  make(chan struct{}, maxConns),
 		gens:   []generation{{state: map[unsafe.Pointer]unsafe.Pointer{}}},
 		base:   map[unsafe.Pointer]unsafe.Pointer{},
 		names:  map[unsafe.Pointer]string{},
@@ -187,9 +188,11 @@ func (a *Agent) Close() error {
 	var err error
 	a.closeMu.Do(func() {
 		close(a.done)
+		a.lnMu.Lock()
 		if a.ln != nil {
 			err = a.ln.Close() // also unlinks the socket file
 		}
+		a.lnMu.Unlock()
 		startMu.Lock()
 		if running == a {
 			running = nil

@@ -1,10 +1,8 @@
 package agent
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -30,11 +28,11 @@ type generation struct {
 	state map[unsafe.Pointer]unsafe.Pointer // slot address → value (its one word)
 }
 
+// loadedPlugin is a plugin opened before, by content (SHA-256).
 type loadedPlugin struct {
 	patchID string
-	size    int64
-	mtime   time.Time
 	panic   string // the init panic, if any: such a plugin is never opened again
+	wedged  bool   // its init did not return in time: never opened again
 	p       *plugin.Plugin
 }
 
@@ -54,14 +52,15 @@ func (a *Agent) Apply(plugin string) protocol.Response {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t0 := time.Now()
-	if plugin == "" || !filepath.IsAbs(plugin) {
-		return a.fail(protocol.CodeBadRequest, "apply needs the plugin's absolute path, got %q", plugin)
+	if plugin == "" || !filepath.IsAbs(plugin) || filepath.Clean(plugin) != plugin {
+		return a.fail(protocol.CodeBadRequest, "apply needs the plugin's absolute, clean path, got %q", plugin)
 	}
-	m, err := protocol.ReadManifest(protocol.ManifestPath(plugin))
-	if errors.Is(err, fs.ErrNotExist) {
-		return a.fail(protocol.CodeNotFound, "no manifest %s: a patch is a plugin plus its manifest; build it with the patcher", protocol.ManifestPath(plugin))
-	} else if err != nil {
-		return a.fail(protocol.CodeInvalid, "%v", err)
+	data, m, code, err := readManifest(plugin)
+	if err != nil {
+		return a.fail(code, "%v", err)
+	}
+	if err := checkSignature(data, plugin); err != nil {
+		return a.fail(protocol.CodeSignature, "patch %s: %v; nothing was loaded", plugin, err)
 	}
 	id, err := a.buildID()
 	if err != nil {
@@ -70,13 +69,9 @@ func (a *Agent) Apply(plugin string) protocol.Response {
 	if err := verify(m, id, basePackages); err != nil {
 		return a.fail(protocol.CodeMismatch, "patch %s: %v", plugin, err)
 	}
-	fi, err := os.Stat(plugin)
-	if err != nil {
-		return a.fail(protocol.CodeNotFound, "patch plugin: %v", err)
-	}
 
 	t1 := time.Now()
-	p, code, err := a.open(plugin, m, fi)
+	p, code, err := a.open(plugin, m)
 	if err != nil {
 		return a.fail(code, "%v", err)
 	}
@@ -130,83 +125,80 @@ func verify(m *protocol.Manifest, buildID string, table map[string]string) error
 	return nil
 }
 
-// open loads the plugin, refusing what plugin.Open would mishandle: a file
-// loaded before under another patch or with other contents (Open would
-// return the first plugin again), and a plugin whose init panicked (Open
-// would block forever on it).
-func (a *Agent) open(path string, m *protocol.Manifest, fi os.FileInfo) (p *plugin.Plugin, code string, err error) {
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		real = path
+// initTimeout is how long the agent waits for a plugin's init
+// (GOHOT_INIT_TIMEOUT overrides it).
+func initTimeout() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(protocol.EnvInitTimeout)); err == nil && d > 0 {
+		return d
 	}
-	if l, ok := a.loaded[real]; ok {
-		if l.panic != "" {
+	return protocol.DefaultInitTimeout
+}
+
+// open loads the verified private copy of the plugin (load.go,
+// elfcheck.go). Plugins are remembered by content: the same bytes are
+// opened once (Open of a second copy would fail, its plugin path being
+// loaded), and a plugin whose init panicked or never returned is never
+// opened again (Open would block forever on it).
+func (a *Agent) open(path string, m *protocol.Manifest) (*plugin.Plugin, string, error) {
+	if l, ok := a.loaded[m.SHA256]; ok {
+		switch {
+		case l.panic != "":
 			return nil, protocol.CodeInitPanic, fmt.Errorf("patch %s: its init panicked when it was loaded before (%s); build a new patch", path, l.panic)
+		case l.wedged:
+			return nil, protocol.CodeInitTimeout, fmt.Errorf("patch %s: its init did not return when it was loaded before (patch %q); build a new patch, and restart the process to be rid of the old one", path, l.patchID)
 		}
-		if l.patchID != m.PatchID || l.size != fi.Size() || !l.mtime.Equal(fi.ModTime()) {
-			return nil, protocol.CodeLoad, fmt.Errorf("plugin file %s was already loaded (patch %q) and has been replaced since; a loaded plugin cannot be unloaded or reloaded: write each patch to a new file", path, l.patchID)
+		// Loaded before, but the file must still be what the manifest
+		// vouches for: applying it again is asking for those bytes.
+		if code, err := copyVerified(path, m, io.Discard); err != nil {
+			return nil, code, err
 		}
 		return l.p, "", nil
 	}
-	rec := loadedPlugin{patchID: m.PatchID, size: fi.Size(), mtime: fi.ModTime()}
-	defer func() {
-		if r := recover(); r != nil {
-			rec.panic = fmt.Sprint(r)
-			a.loaded[real] = rec
-			p, code = nil, protocol.CodeInitPanic
-			err = fmt.Errorf("patch %s: its init panicked: %s; nothing was switched (the plugin stays loaded but unused; plugins cannot be unloaded)", path, rec.panic)
-		}
-	}()
-	// The process maps the file it opens for as long as it runs: a file
-	// rewritten in place later (a patch rebuilt at the same path) would
-	// change the code and data under the running program, and the GC
-	// would scan garbage. Open a private copy, unlinked once mapped.
-	open := path
-	if cp, err := privateCopy(path); err == nil {
-		open = cp
-		defer os.Remove(cp)
-	}
-	p, err = plugin.Open(open)
+	cp, cleanup, code, err := privateCopy(path, m)
 	if err != nil {
+		return nil, code, err
+	}
+	defer cleanup() // mapped by then: the process keeps its pages
+	if err := checkELF(cp, m.Size); err != nil {
+		return nil, protocol.CodeNotPlugin, fmt.Errorf("patch %s is not a plugin this process can load: %v; nothing was loaded", path, err)
+	}
+
+	type opened struct {
+		p     *plugin.Plugin
+		err   error
+		panic string
+	}
+	done := make(chan opened, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- opened{panic: fmt.Sprint(r)}
+			}
+		}()
+		p, err := plugin.Open(cp)
+		done <- opened{p: p, err: err}
+	}()
+	limit := initTimeout()
+	var o opened
+	select {
+	case o = <-done:
+	case <-time.After(limit):
+		a.loaded[m.SHA256] = loadedPlugin{patchID: m.PatchID, wedged: true}
+		return nil, protocol.CodeInitTimeout, fmt.Errorf("patch %s: its init has not returned after %v; nothing was switched. It keeps running in its own goroutine (a plugin cannot be unloaded): fix the patch's package-level initializers or init functions, and restart the process to be rid of it (%s sets the limit)", path, limit, protocol.EnvInitTimeout)
+	}
+	if o.panic != "" {
+		a.loaded[m.SHA256] = loadedPlugin{patchID: m.PatchID, panic: o.panic}
+		return nil, protocol.CodeInitPanic, fmt.Errorf("patch %s: its init panicked: %s; nothing was switched (the plugin stays loaded but unused; plugins cannot be unloaded)", path, o.panic)
+	}
+	if o.err != nil {
 		hint := "check that it was built by the same hotreload and Go toolchain, against this binary's build"
-		if strings.Contains(err.Error(), "plugin already loaded") {
+		if strings.Contains(o.err.Error(), "plugin already loaded") {
 			hint = "another loaded patch has the same import path; every patch needs a unique one"
 		}
-		return nil, protocol.CodeLoad, fmt.Errorf("patch %s does not load: %v; %s", path, err, hint)
+		return nil, protocol.CodeLoad, fmt.Errorf("patch %s does not load: %v; %s", path, o.err, hint)
 	}
-	rec.p = p
-	a.loaded[real] = rec
-	return p, "", nil
-}
-
-// privateCopy copies the plugin file to a new file beside it (or, if its
-// directory is not writable, in the temporary directory) that nothing
-// else knows of.
-func privateCopy(path string) (string, error) {
-	src, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer src.Close()
-	var dst *os.File
-	for _, dir := range []string{filepath.Dir(path), os.TempDir()} {
-		if dst, err = os.CreateTemp(dir, ".gohot-loaded-*.so"); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		return "", err
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		os.Remove(dst.Name())
-		return "", err
-	}
-	if err := dst.Close(); err != nil {
-		os.Remove(dst.Name())
-		return "", err
-	}
-	return dst.Name(), nil
+	a.loaded[m.SHA256] = loadedPlugin{patchID: m.PatchID, p: o.p}
+	return o.p, "", nil
 }
 
 // lookupChanges reads the plugin's pairs and validates every one of them;

@@ -80,9 +80,30 @@ func privateDir(dir string, strict bool) error {
 	return nil
 }
 
-func (a *Agent) serve() {
+// Limits of the socket protocol: an agent is a code-loading endpoint, so a
+// client may neither make it hold memory nor hold it open forever.
+const (
+	// maxRequest bounds one request line (an apply names one path).
+	maxRequest = 64 << 10
+	// maxConns bounds the connections served at once; more are told the
+	// agent is busy and closed.
+	maxConns = 16
+	// writeTimeout bounds writing one answer to a client that does not read.
+	writeTimeout = 10 * time.Second
+)
+
+// idleTimeout is how long a connection may wait between requests
+// (GOHOT_IDLE_TIMEOUT overrides it, for tests).
+func idleTimeout() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(protocol.EnvIdleTimeout)); err == nil && d > 0 {
+		return d
+	}
+	return protocol.DefaultIdleTimeout
+}
+
+func (a *Agent) serve(ln net.Listener) {
 	for {
-		c, err := a.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			select {
 			case <-a.done:
@@ -95,22 +116,58 @@ func (a *Agent) serve() {
 			time.Sleep(100 * time.Millisecond) // e.g. out of file descriptors
 			continue
 		}
-		go a.handle(c)
+		select {
+		case a.conns <- struct{}{}:
+			go func() {
+				defer func() { <-a.conns }()
+				a.handle(c)
+			}()
+		default:
+			go a.refuse(c, protocol.CodeBusy, "the agent is already serving %d connections; try again", maxConns)
+		}
 	}
 }
 
-// handle answers newline-delimited JSON requests on one connection. The
-// agent's lock serializes the requests of all connections.
+// refuse answers a connection with one refusal and closes it.
+func (a *Agent) refuse(c net.Conn, code, format string, args ...any) {
+	defer c.Close()
+	a.mu.Lock()
+	r := a.fail(code, format, args...)
+	a.mu.Unlock()
+	c.SetWriteDeadline(time.Now().Add(writeTimeout))
+	json.NewEncoder(c).Encode(r)
+}
+
+// handle answers newline-delimited JSON requests on one connection, from
+// this process's own user or root only (the peer's credentials, as the
+// kernel gives them). The agent's lock serializes the requests of all
+// connections.
 func (a *Agent) handle(c net.Conn) {
 	defer c.Close()
+	if uid, err := peerUID(c); err != nil {
+		a.refuse(c, protocol.CodeForbidden, "cannot tell who connected (%v): refused", err)
+		return
+	} else if !trustedOwner(uid) {
+		a.refuse(c, protocol.CodeForbidden, "uid %d may not control process %d: only its own user (uid %d) and root may", uid, os.Getpid(), os.Getuid())
+		return
+	}
 	sc := bufio.NewScanner(c)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	sc.Buffer(make([]byte, 0, 4096), maxRequest)
 	enc := json.NewEncoder(c)
-	for sc.Scan() {
+	idle := idleTimeout()
+	for {
+		c.SetReadDeadline(time.Now().Add(idle))
+		if !sc.Scan() {
+			if errors.Is(sc.Err(), bufio.ErrTooLong) {
+				a.refuse(c, protocol.CodeBadRequest, "request longer than %d bytes: send one JSON object per line", maxRequest)
+			}
+			return // closed by the client, idle too long, or broken
+		}
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
 		}
+		c.SetReadDeadline(time.Time{}) // an apply may take long: no deadline while working
 		var req protocol.Request
 		var resp protocol.Response
 		if err := json.Unmarshal(line, &req); err != nil {
@@ -118,8 +175,44 @@ func (a *Agent) handle(c net.Conn) {
 		} else {
 			resp = a.Do(req)
 		}
+		c.SetWriteDeadline(time.Now().Add(writeTimeout))
 		if enc.Encode(resp) != nil {
 			return
 		}
+	}
+}
+
+// watchSocket puts the socket back when it was removed from under the
+// agent (a cleanup script, rm -rf of the runtime directory): without it the
+// process would run on, unreachable, until restarted.
+func (a *Agent) watchSocket(ln net.Listener) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.done:
+			return
+		case <-t.C:
+		}
+		if _, err := os.Lstat(a.socket); err == nil || !errors.Is(err, os.ErrNotExist) {
+			continue // still there (or replaced by another: not ours to remove)
+		}
+		nl, err := listen(a.socket, a.defaultSocket)
+		if err != nil {
+			a.notice("the agent's socket %s was removed and cannot be made again: %v; this process can no longer be patched", a.socket, err)
+			return
+		}
+		// The old listener's file is gone: closing it must not unlink
+		// the new one.
+		if ul, ok := ln.(*net.UnixListener); ok {
+			ul.SetUnlinkOnClose(false)
+		}
+		ln.Close()
+		a.lnMu.Lock()
+		a.ln = nl
+		a.lnMu.Unlock()
+		ln = nl
+		go a.serve(nl)
+		a.notice("the agent's socket %s was removed; listening on it again", a.socket)
 	}
 }

@@ -187,6 +187,7 @@ func (pt *patchBuild) linkPhases(b *Breakdown, compiled string) {
 func loadVariant(pid int, so string, m *protocol.Manifest, client *http.Client, addr string, t *target, lastRev int) VariantLoad {
 	mm := *m
 	mm.PatchID = m.PatchID + "-" + filepath.Base(filepath.Dir(so))
+	check(mm.Stamp(so))
 	check(protocol.WriteManifest(protocol.ManifestPath(so), &mm))
 	sock, err := protocol.FindSocket(pid)
 	check(err)

@@ -94,13 +94,19 @@ func (b *Builder) tool(name string, args ...string) ([]byte, error) {
 	return out.Bytes(), err
 }
 
+// writeManifest writes the patch's manifest, which vouches for the
+// plugin's exact bytes (the agent loads nothing else).
 func (b *Builder) writeManifest(res *Result) error {
-	return protocol.WriteManifest(res.Manifest, &protocol.Manifest{
+	m := &protocol.Manifest{
 		Format:      protocol.Format,
 		PatchID:     res.PatchID,
 		BaseBuildID: b.Kit.BuildID,
 		Packages:    b.Kit.BaseTable(),
 		Functions:   res.Functions,
 		Created:     time.Now().UTC().Format(time.RFC3339),
-	})
+	}
+	if err := m.Stamp(res.Plugin); err != nil {
+		return err
+	}
+	return protocol.WriteManifest(res.Manifest, m)
 }

@@ -8,10 +8,14 @@
 package protocol
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Environment variables read by the agent (and set by the launcher).
@@ -26,10 +30,27 @@ const (
 	// limit) the agent does not scan stacks for goroutines inside
 	// replaced code after a switch, and says so in a note.
 	EnvScanLimit = "GOHOT_SCAN_LIMIT"
+	// EnvInitTimeout: how long the agent waits for a patch's init (a Go
+	// duration; default DefaultInitTimeout) before it refuses the patch.
+	EnvInitTimeout = "GOHOT_INIT_TIMEOUT"
+	// EnvIdleTimeout: how long a connection to the agent may stay silent
+	// between requests before the agent closes it (a Go duration;
+	// default DefaultIdleTimeout).
+	EnvIdleTimeout = "GOHOT_IDLE_TIMEOUT"
 )
 
-// Format is the manifest format this package reads and writes.
-const Format = 1
+// DefaultIdleTimeout is how long the agent keeps a silent connection.
+const DefaultIdleTimeout = time.Minute
+
+// DefaultInitTimeout is how long the agent waits for a patch's init.
+const DefaultInitTimeout = 30 * time.Second
+
+// Format is the manifest format this package reads and writes. Format 2
+// added the plugin's SHA-256 and size: the agent loads nothing else.
+const Format = 2
+
+// MaxManifestSize bounds the manifest file the agent reads.
+const MaxManifestSize = 1 << 20
 
 // Manifest describes a patch. It lives next to the plugin as
 // ManifestPath(plugin).
@@ -48,23 +69,74 @@ type Manifest struct {
 	Functions []string `json:"functions,omitempty"`
 	// Created is the build time, RFC 3339.
 	Created string `json:"created,omitempty"`
+	// SHA256 (hex) and Size are the plugin file's: the agent loads only a
+	// private copy whose bytes have exactly this digest (Stamp sets them).
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// Stamp records the digest and size of the plugin file in m: the patch
+// builder calls it once the plugin is written, before WriteManifest.
+func (m *Manifest) Stamp(plugin string) error {
+	sum, n, err := fileDigest(plugin)
+	if err != nil {
+		return err
+	}
+	m.SHA256, m.Size = sum, n
+	return nil
+}
+
+// Vouches reports whether plugin's bytes are those m records (the
+// agent checks its private copy the same way, as it copies it).
+func (m *Manifest) Vouches(plugin string) error {
+	sum, n, err := fileDigest(plugin)
+	if err != nil {
+		return err
+	}
+	if sum != m.SHA256 || n != m.Size {
+		return fmt.Errorf("%s is not the plugin its manifest vouches for: its %d bytes have SHA-256 %s, the manifest says %d bytes with %s (replaced or modified after it was built?)", plugin, n, sum, m.Size, m.SHA256)
+	}
+	return nil
+}
+
+func fileDigest(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, fmt.Errorf("hashing %s: %v", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // ManifestPath returns the manifest path of a plugin: plugin + ".json".
 func ManifestPath(plugin string) string { return plugin + ".json" }
 
-// ReadManifest reads and checks the format of a manifest.
+// ReadManifest reads and checks a manifest file.
 func ReadManifest(path string) (*Manifest, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	return ParseManifest(data, path)
+}
+
+// ParseManifest decodes the manifest bytes read from path (named in
+// errors) and checks its format and the plugin digest.
+func ParseManifest(data []byte, path string) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("manifest %s: %v", path, err)
 	}
 	if m.Format != Format {
-		return nil, fmt.Errorf("manifest %s: format %d, want %d (patch and agent come from different hotreload versions)", path, m.Format, Format)
+		return nil, fmt.Errorf("manifest %s: format %d, want %d (patch and agent come from different hotreload versions): rebuild the patch with this binary's hotreload", path, m.Format, Format)
+	}
+	if sum, err := hex.DecodeString(m.SHA256); err != nil || len(sum) != sha256.Size || m.Size <= 0 {
+		return nil, fmt.Errorf("manifest %s: no valid sha256 and size of its plugin (sha256 %q, size %d): the agent loads only bytes its manifest vouches for; rebuild the patch", path, m.SHA256, m.Size)
 	}
 	return &m, nil
 }
@@ -114,25 +186,34 @@ type Request struct {
 
 // Error codes of a failed Response.
 const (
-	CodeMismatch   = "mismatch"    // build ID or package hash differs from this process
-	CodeLoad       = "load"        // plugin.Open failed
-	CodeInitPanic  = "init-panic"  // the plugin's init panicked
-	CodeInvalid    = "invalid"     // malformed manifest or plugin symbols, wrongly typed pair
-	CodeBadRequest = "bad-request" // unreadable request, unknown op
-	CodeNotFound   = "not-found"   // no such file, no such generation, no new patch
-	CodeBuild      = "build"       // ibazel reported a failed build (events only)
-	CodeStart      = "start"       // the agent could not start (event only)
+	CodeMismatch    = "mismatch"     // build ID or package hash differs from this process
+	CodeLoad        = "load"         // plugin.Open failed
+	CodeInitPanic   = "init-panic"   // the plugin's init panicked
+	CodeInvalid     = "invalid"      // malformed manifest or plugin symbols, wrongly typed pair
+	CodeBadRequest  = "bad-request"  // unreadable request, unknown op
+	CodeNotFound    = "not-found"    // no such file, no such generation, no new patch
+	CodeBuild       = "build"        // ibazel reported a failed build (events only)
+	CodeStart       = "start"        // the agent could not start (event only)
+	CodeUnsafe      = "unsafe"       // a file others could have written, or not a regular file
+	CodeDigest      = "digest"       // the plugin's bytes are not those its manifest vouches for
+	CodeNotPlugin   = "not-plugin"   // not a well-formed Go plugin ELF file for this process
+	CodeInitTimeout = "init-timeout" // the plugin's init did not return in time
+	CodeForbidden   = "forbidden"    // the peer's uid may not control this process
+	CodeBusy        = "busy"         // too many connections
 )
 
-// Event kinds (patch-dir and ibazel modes, GOHOT_EVENTS=json).
+// Kinds of the lines the agent writes on its own (stderr; JSON objects
+// under GOHOT_EVENTS=json).
 const (
-	EventApplied = "applied"
-	EventRefused = "refused"
-	EventError   = "error"
+	// EventError: the agent could not start (code start).
+	EventError = "error"
+	// EventNotice: something the user should know about the agent itself
+	// (its socket was removed and made again, an unsupported variable).
+	EventNotice = "notice"
 )
 
-// Response is the agent's one-line answer to a Request; the event lines of
-// the patch-dir and ibazel modes have the same shape plus Event and Patch.
+// Response is the agent's one-line answer to a Request; the lines the agent
+// writes on its own have the same shape, with Event set.
 type Response struct {
 	OK bool `json:"ok"`
 	// Gen is the current generation after the request (on failure: the
@@ -160,10 +241,12 @@ type Response struct {
 	PID         int          `json:"pid,omitempty"`
 	BuildID     string       `json:"build_id,omitempty"`
 	Generations []Generation `json:"generations,omitempty"`
+	// TrustedKey is the ID (KeyID) of the key a binary in signed mode
+	// requires patches to be signed by; "" in unsigned mode.
+	TrustedKey string `json:"trusted_key,omitempty"`
 
-	// Events only.
+	// The agent's own lines only.
 	Event string `json:"event,omitempty"`
-	Patch string `json:"patch,omitempty"` // the plugin path the event is about
 }
 
 // OldCode is a switched function whose replaced code goroutines are still
