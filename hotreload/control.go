@@ -28,7 +28,8 @@ func (v controlVerb) run(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet(verb, stderr)
 	pid := fs.Int("pid", 0, "the hot program's process id")
 	socket := fs.String("socket", "", "the agent's socket (default: found by --pid, or the only running hot program)")
-	asJSON := fs.Bool("json", false, "print the agent's answer as JSON")
+	asJSON := fs.Bool("json", false, "print the agent's answer as JSON (a refusal too)")
+	timeout := fs.Duration("timeout", protocol.DefaultTimeout, "how long to wait for the agent's answer (a stopped or wedged process never answers)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -43,12 +44,19 @@ func (v controlVerb) run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer c.Close()
+	c.Timeout = *timeout
 	req, ok := v.request(fs.Args(), stderr)
 	if !ok {
 		return 2
 	}
-	resp, err := c.Do(req)
-	if err != nil {
+	var resp *protocol.Response
+	if req.Op == protocol.OpApply {
+		// Apply resolves the path and names the generation on a timeout.
+		resp, err = c.Apply(req.Plugin)
+	} else {
+		resp, err = c.Do(req)
+	}
+	if resp == nil { // no answer; a refusal is an answer, printed below
 		fmt.Fprintf(stderr, "hotreload %s: %v\n", verb, err)
 		return 1
 	}

@@ -178,11 +178,15 @@ func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &Kit{Format: Format, Dir: kitDir, Wrapper: opts.WrapperID, Race: raceFlag(opts.Flags), Packages: map[string]*Package{}}
-	k.GoVersion, k.GOROOT, k.ToolDir, err = goEnv(opts.ctx(), opts.Dir, opts.Env)
+	k := &Kit{Format: Format, Dir: kitDir, Wrapper: opts.WrapperID, Packages: map[string]*Package{}}
+	var goflags string
+	k.GoVersion, k.GOROOT, k.ToolDir, goflags, err = goEnv(opts.ctx(), opts.Dir, opts.Env)
 	if err != nil {
 		return nil, err
 	}
+	// GOFLAGS (environment or go env -w) comes first: the go command
+	// applies it before the command line's flags.
+	k.Race = raceFlag(append(strings.Fields(goflags), opts.Flags...))
 	for _, lp := range pkgs {
 		p := &Package{
 			ImportPath: lp.ImportPath, Name: lp.Name, Dir: lp.Dir, Standard: lp.Standard,
@@ -231,16 +235,16 @@ func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
 	return k, nil
 }
 
-func goEnv(ctx context.Context, dir string, env []string) (version, goroot, toolDir string, err error) {
-	out, err := GoOutput(ctx, dir, env, "env", "GOVERSION", "GOROOT", "GOTOOLDIR")
+func goEnv(ctx context.Context, dir string, env []string) (version, goroot, toolDir, goflags string, err error) {
+	out, err := GoOutput(ctx, dir, env, "env", "-json", "GOVERSION", "GOROOT", "GOTOOLDIR", "GOFLAGS")
 	if err != nil {
-		return "", "", "", err
+		return "", "", "", "", err
 	}
-	f := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(f) != 3 {
-		return "", "", "", fmt.Errorf("go env: unexpected output %q", out)
+	var e struct{ GOVERSION, GOROOT, GOTOOLDIR, GOFLAGS string }
+	if err := json.Unmarshal(out, &e); err != nil || e.GOVERSION == "" || e.GOROOT == "" || e.GOTOOLDIR == "" {
+		return "", "", "", "", fmt.Errorf("go env: unexpected output %q (%v)", out, err)
 	}
-	return f[0], f[1], f[2], nil
+	return e.GOVERSION, e.GOROOT, e.GOTOOLDIR, e.GOFLAGS, nil
 }
 
 // hashPackage hashes what decides a package's compiled form: its Go

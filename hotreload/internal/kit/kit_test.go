@@ -79,6 +79,32 @@ func TestSnapshot(t *testing.T) {
 	}
 }
 
+// TestSnapshotRace: a race build is one by its flags or by GOFLAGS (the
+// go command applies both; the patches must be built the same way).
+func TestSnapshotRace(t *testing.T) {
+	mod := writeModule(t)
+	for _, c := range []struct {
+		goflags string
+		flags   []string
+		race    bool
+	}{
+		{"", nil, false},
+		{"", []string{"-race"}, true},
+		{"-race", nil, true},
+		{"-trimpath -race", nil, true},
+		{"-race", []string{"-race=false"}, false},
+	} {
+		env := append(os.Environ(), "GOFLAGS="+c.goflags)
+		k, err := Snapshot(t.TempDir(), ".", Options{Dir: mod, Env: env, Flags: c.flags})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.Race != c.race {
+			t.Errorf("GOFLAGS=%q, flags %q: Race = %v, want %v", c.goflags, c.flags, k.Race, c.race)
+		}
+	}
+}
+
 func TestNotMain(t *testing.T) {
 	mod := writeModule(t)
 	if _, err := Snapshot(t.TempDir(), "./lib", Options{Dir: mod, Env: os.Environ()}); err == nil {

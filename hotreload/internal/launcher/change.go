@@ -144,9 +144,13 @@ func (r *run) apply(res *patcher.Result, start time.Time) {
 		err = resp.Err()
 	}
 	if err != nil {
-		kind := "load"
-		if resp != nil && resp.Code != "" {
+		kind := protocol.CodeLoad
+		var te *protocol.TimeoutError
+		switch {
+		case resp != nil && resp.Code != "":
 			kind = resp.Code
+		case errors.As(err, &te):
+			kind = protocol.CodeTimeout
 		}
 		r.emit(events.Event{Event: events.Error, Kind: kind, Message: err.Error()})
 		return

@@ -20,12 +20,10 @@ import (
 
 // Environment variables read by the agent (and set by the launcher).
 const (
-	EnvAgent    = "GOHOT_AGENT"         // "off": do not start the agent
-	EnvSocket   = "GOHOT_SOCKET"        // socket path (default DefaultSocket(pid))
-	EnvIBazel   = "GOHOT_IBAZEL"        // "1": read ibazel notifications on stdin
-	EnvPatchDir = "GOHOT_PATCH_DIR"     // directory of patches (.so + .so.json)
-	EnvEvents   = "GOHOT_EVENTS"        // "json": report outcomes as JSON lines
-	EnvRunning  = "GOHOT_AGENT_RUNNING" // set by a running agent to its pid
+	EnvAgent   = "GOHOT_AGENT"         // "off": do not start the agent
+	EnvSocket  = "GOHOT_SOCKET"        // socket path (default DefaultSocket(pid))
+	EnvEvents  = "GOHOT_EVENTS"        // "json": report outcomes as JSON lines
+	EnvRunning = "GOHOT_AGENT_RUNNING" // set by a running agent to its pid
 	// EnvScanLimit: above this many goroutines (default 10000; -1: no
 	// limit) the agent does not scan stacks for goroutines inside
 	// replaced code after a switch, and says so in a note.
@@ -192,7 +190,6 @@ const (
 	CodeInvalid     = "invalid"      // malformed manifest or plugin symbols, wrongly typed pair
 	CodeBadRequest  = "bad-request"  // unreadable request, unknown op
 	CodeNotFound    = "not-found"    // no such file, no such generation, no new patch
-	CodeBuild       = "build"        // ibazel reported a failed build (events only)
 	CodeStart       = "start"        // the agent could not start (event only)
 	CodeUnsafe      = "unsafe"       // a file others could have written, or not a regular file
 	CodeDigest      = "digest"       // the plugin's bytes are not those its manifest vouches for
@@ -200,6 +197,7 @@ const (
 	CodeInitTimeout = "init-timeout" // the plugin's init did not return in time
 	CodeForbidden   = "forbidden"    // the peer's uid may not control this process
 	CodeBusy        = "busy"         // too many connections
+	CodeTimeout     = "timeout"      // no answer in time (the client's verdict: launcher events, CLI)
 )
 
 // Kinds of the lines the agent writes on its own (stderr; JSON objects
