@@ -59,7 +59,7 @@ func buildVerb(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "hotreload build: --trusted-key needs -o naming the binary file, and %s is a directory\n", out)
 			return 2
 		}
-		args = withLinkerDef(args, fmt.Sprintf("-X '%s=%s'", trustedKeyVar, key))
+		args = gocmd.WithLdflag(args, fmt.Sprintf("-X '%s=%s'", trustedKeyVar, key))
 	}
 	if code := gocmd.Run(gocmd.Command(self, "build", args, true), stderr, verbose); code != 0 || key == "" {
 		return code
@@ -115,46 +115,9 @@ func outputFlag(args []string) string {
 			}
 		case strings.HasPrefix(a, "-o=") || strings.HasPrefix(a, "--o="):
 			out = a[strings.IndexByte(a, '=')+1:]
-		case !strings.Contains(a, "=") && takesValue[strings.TrimLeft(a, "-")]:
+		case !strings.Contains(a, "=") && gocmd.TakesValue[strings.TrimLeft(a, "-")]:
 			i++ // the flag's value
 		}
-	}
-	return out
-}
-
-// takesValue are the go build flags that take a value (spelled without
-// "="): their value is not a flag.
-var takesValue = map[string]bool{
-	"C": true, "p": true, "covermode": true, "coverpkg": true, "asmflags": true, "buildmode": true,
-	"buildvcs": true, "compiler": true, "gccgoflags": true, "gcflags": true, "installsuffix": true,
-	"ldflags": true, "mod": true, "modfile": true, "overlay": true, "pgo": true, "pkgdir": true,
-	"tags": true, "toolexec": true, "exec": true, "o": true,
-}
-
-// withLinkerDef adds def to every -ldflags of args (the go command applies
-// the last one), or adds an -ldflags.
-func withLinkerDef(args []string, def string) []string {
-	out := append([]string(nil), args...)
-	found := false
-	for i := 0; i < len(out); i++ {
-		a := out[i]
-		if a == "--" || !strings.HasPrefix(a, "-") {
-			break
-		}
-		switch {
-		case strings.HasPrefix(a, "-ldflags=") || strings.HasPrefix(a, "--ldflags="):
-			out[i] = a + " " + def
-			found = true
-		case (a == "-ldflags" || a == "--ldflags") && i+1 < len(out):
-			out[i+1] += " " + def
-			found = true
-			i++
-		case !strings.Contains(a, "=") && takesValue[strings.TrimLeft(a, "-")]:
-			i++
-		}
-	}
-	if !found {
-		out = append([]string{"-ldflags=" + def}, out...)
 	}
 	return out
 }

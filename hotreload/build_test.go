@@ -3,30 +3,11 @@ package main
 import (
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
-
-func TestWithLinkerDef(t *testing.T) {
-	const def = "-X 'a.b=c d'"
-	for _, tc := range []struct{ in, want []string }{
-		{[]string{"-o", "app", "."}, []string{"-ldflags=" + def, "-o", "app", "."}},
-		{[]string{"-ldflags=-s -w", "."}, []string{"-ldflags=-s -w " + def, "."}},
-		{[]string{"-ldflags", "-s", "-o", "x", "."}, []string{"-ldflags", "-s " + def, "-o", "x", "."}},
-		// Every -ldflags gets it: the go command applies the last one.
-		{[]string{"-ldflags=-s", "--ldflags=-w", "."}, []string{"-ldflags=-s " + def, "--ldflags=-w " + def, "."}},
-		// A flag's value that looks like -ldflags is a value; flags after
-		// the packages are the program's.
-		{[]string{"-tags", "-ldflags", ".", "-ldflags=x"}, []string{"-ldflags=" + def, "-tags", "-ldflags", ".", "-ldflags=x"}},
-	} {
-		if got := withLinkerDef(tc.in, def); !slices.Equal(got, tc.want) {
-			t.Errorf("withLinkerDef(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
 
 func TestOutputFlag(t *testing.T) {
 	for _, tc := range []struct {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gohot/rules_go_hot/hotreload/internal/bazelkit"
 	"github.com/gohot/rules_go_hot/hotreload/internal/events"
 	"github.com/gohot/rules_go_hot/internal/hotsession"
 )
@@ -48,7 +49,11 @@ func Answer() string {
 	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOPROXY=off", "GOTOOLCHAIN=local", "GOHOT_TEST_STDERR="+stderr)
 	s := &session{hotsession.Start(t, cmd)}
 	start := time.Now()
-	s.Ready(30 * time.Minute) // a cold -race hot standard library
+	built := s.Await(events.Built, 30*time.Minute) // a cold -race hot standard library
+	if race, err := bazelkit.RaceBinary(built.Binary); err != nil || !race {
+		t.Errorf("bazelkit.RaceBinary(%s) = %v, %v: a race build not recognised (a Bazel race build would get patches without -race)", built.Binary, race, err)
+	}
+	s.Ready(time.Minute)
 	t.Logf("ready after %v", time.Since(start).Round(time.Second))
 	s.Await(events.Kit, 30*time.Minute) // and its -race -dynlink twin
 	t.Logf("kit after %v", time.Since(start).Round(time.Second))

@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
@@ -33,7 +31,7 @@ func signVerb(args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	mpath := protocol.ManifestPath(plugin)
-	data, err := readBounded(mpath, protocol.MaxManifestSize)
+	data, err := protocol.ReadFileLimit(mpath, protocol.MaxManifestSize)
 	if err != nil {
 		return fail(fmt.Errorf("the patch's manifest: %v (a patch is plugin.so plus plugin.so.json)", err))
 	}
@@ -46,7 +44,7 @@ func signVerb(args []string, stdout, stderr io.Writer) int {
 	}
 	sig := protocol.Sign(priv, data)
 	spath := protocol.SignaturePath(plugin)
-	if err := writeAtomic(spath, sig, 0o644); err != nil {
+	if err := protocol.WriteFileAtomic(spath, sig, 0o644); err != nil {
 		return fail(err)
 	}
 	fmt.Fprintf(stdout, "signed %s (patch %s) with key %s: %s\n", plugin, m.PatchID, protocol.SignatureKeyID(sig), spath)
@@ -54,43 +52,4 @@ func signVerb(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hotreload sign: warning: the private key %s is inside the git repository %s: move it out (a private key in a repository is a key anyone with the repository can sign with)\n", *keyFile, repo)
 	}
 	return 0
-}
-
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
-	}
-	return data, nil
-}
-
-// writeAtomic writes path through a temporary file renamed into place: a
-// watcher never reads half a signature.
-func writeAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".sig-*.tmp")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(perm)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }

@@ -12,6 +12,7 @@ package rules_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -78,6 +79,28 @@ func withoutHotTargets(t *testing.T, b []byte) []byte {
 		t.Fatalf("could not strip the hot targets:\n%s", s)
 	}
 	return []byte(s)
+}
+
+// withKitRepo lays out the hot workspace ws with a repository name
+// holding the archived kit in store (an http_archive of CI's artifact in
+// real life), and go_hot_patch loaded in the example's BUILD file, which
+// gets targets appended.
+func (e *env) withKitRepo(t *testing.T, ws, name, store, targets string) {
+	t.Helper()
+	e.layout(t, ws, "WORKSPACE.hot", true)
+	wsFile := filepath.Join(ws, "WORKSPACE")
+	b, _ := os.ReadFile(wsFile)
+	write(t, wsFile, string(b)+fmt.Sprintf(`
+# The kit of the deployed binary, as CI archived it.
+new_local_repository(
+    name = %q,
+    build_file_content = 'filegroup(name = "kit", srcs = glob(["**"]), visibility = ["//visibility:public"])',
+    path = %q,
+)
+`, name, store))
+	build := filepath.Join(ws, "examples/visits/BUILD.bazel")
+	b, _ = os.ReadFile(build)
+	write(t, build, strings.Replace(string(b), `"go_hot_binary")`, `"go_hot_binary", "go_hot_patch")`, 1)+targets)
 }
 
 func write(t *testing.T, name, content string) {

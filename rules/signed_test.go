@@ -79,19 +79,7 @@ func TestSignedPatches(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e.layout(t, ws, "WORKSPACE.hot", true)
-	wsFile := filepath.Join(ws, "WORKSPACE")
-	b, _ := os.ReadFile(wsFile)
-	write(t, wsFile, string(b)+fmt.Sprintf(`
-new_local_repository(
-    name = "signed_base",
-    build_file_content = 'filegroup(name = "kit", srcs = glob(["**"]), visibility = ["//visibility:public"])',
-    path = %q,
-)
-`, store))
-	build := filepath.Join(ws, "examples/visits/BUILD.bazel")
-	b, _ = os.ReadFile(build)
-	write(t, build, strings.Replace(string(b), `"go_hot_binary")`, `"go_hot_binary", "go_hot_patch")`, 1)+
+	e.withKitRepo(t, ws, "signed_base", store,
 		fmt.Sprintf(signedTargets, protocol.FormatPublicKey(pub), filepath.Join(keys, "ci.key"), filepath.Join(keys, "other.key")))
 
 	// The base: built, its kit archived, its binary deployed and started.

@@ -65,20 +65,7 @@ func TestCIPatch(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e.layout(t, repo, "WORKSPACE.hot", true)
-	wsFile := filepath.Join(repo, "WORKSPACE")
-	b, _ := os.ReadFile(wsFile)
-	write(t, wsFile, string(b)+fmt.Sprintf(`
-# The kit of the deployed binary, as CI archived it (an http_archive of the artifact in real life).
-new_local_repository(
-    name = "visits_base",
-    build_file_content = 'filegroup(name = "kit", srcs = glob(["**"]), visibility = ["//visibility:public"])',
-    path = %q,
-)
-`, store))
-	build := filepath.Join(repo, "examples/visits/BUILD.bazel")
-	b, _ = os.ReadFile(build)
-	write(t, build, strings.Replace(string(b), `"go_hot_binary")`, `"go_hot_binary", "go_hot_patch")`, 1)+patchTargets)
+	e.withKitRepo(t, repo, "visits_base", store, patchTargets)
 	write(t, filepath.Join(repo, ".gitignore"), "/bazel-*\n/.rules_go_hot.bazelrc\n")
 	git(t, repo, "init", "-q")
 	git(t, repo, "add", "-A")

@@ -33,6 +33,7 @@ type Event struct {
 	Package string `json:"package"`
 	PID     int    `json:"pid"`
 	Socket  string `json:"socket"`
+	Binary  string `json:"binary"` // built
 
 	// applied (and unchanged, change: files)
 	Gen       int      `json:"gen"`

@@ -7,6 +7,7 @@
 package bazelkit
 
 import (
+	"debug/elf"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -119,6 +120,11 @@ func Load(opts Options) (*kit.Kit, *Description, error) {
 	}
 	var err error
 	if k.BuildID, err = protocol.ReadIdentity(abs(d.Binary)); err != nil {
+		return nil, nil, err
+	}
+	// A race build (--@io_bazel_rules_go//go/config:race, go_binary's
+	// race = "on") gets race patches: the binary says what it is.
+	if k.Race, err = RaceBinary(abs(d.Binary)); err != nil {
 		return nil, nil, err
 	}
 	if err := addStdlib(k, abs(d.Stdlib)); err != nil {
@@ -314,4 +320,28 @@ func readJSON(name string, v any) error {
 		return fmt.Errorf("%s: %v", name, err)
 	}
 	return nil
+}
+
+// raceSymbol is defined only in a program linked with the race detector
+// (its runtime, runtime/race's .syso); a plugin host exports it.
+const raceSymbol = "__tsan_init"
+
+// RaceBinary reports whether the executable at path was linked with the
+// race detector, from its symbols (the static ones, else the dynamic ones
+// a stripped plugin host still exports).
+func RaceBinary(path string) (bool, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	for _, read := range []func() ([]elf.Symbol, error){f.Symbols, f.DynamicSymbols} {
+		syms, _ := read()
+		for _, s := range syms {
+			if s.Name == raceSymbol {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }

@@ -140,3 +140,25 @@ func TestLoad(t *testing.T) {
 		t.Errorf("no stdlib: %v", err)
 	}
 }
+
+// TestRaceBinaryPlain: a program linked without the race detector is not
+// taken for a race build (TestRunRacePatch checks a race one: building
+// the race standard library here would cost minutes).
+func TestRaceBinaryPlain(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/plain\n\ngo 1.26\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() { println(\"hi\") }\n"), 0o644)
+	bin := filepath.Join(dir, "plain")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	if race, err := RaceBinary(bin); err != nil || race {
+		t.Fatalf("RaceBinary(plain) = %v, %v", race, err)
+	}
+	if _, err := RaceBinary(filepath.Join(dir, "main.go")); err == nil {
+		t.Fatal("RaceBinary of a Go source file: no error")
+	}
+}

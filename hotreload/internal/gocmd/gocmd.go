@@ -74,15 +74,28 @@ func goArgs(self, sub string, args []string, hostLink bool) []string {
 	if buildSubcommands[sub] {
 		full = append(full, ToolexecFlag(self))
 		if hostLink {
-			args = withLdflag(args, "-linkmode=external")
+			args = WithLdflag(args, "-linkmode=external")
 		}
 	}
 	return append(full, args...)
 }
 
-// withLdflag adds flag to the -ldflags in args, or adds -ldflags.
-func withLdflag(args []string, flag string) []string {
+// TakesValue are the go build flags that take a value (spelled without
+// "="): their value is not a flag.
+var TakesValue = map[string]bool{
+	"C": true, "p": true, "covermode": true, "coverpkg": true, "asmflags": true, "buildmode": true,
+	"buildvcs": true, "compiler": true, "gccgoflags": true, "gcflags": true, "installsuffix": true,
+	"ldflags": true, "mod": true, "modfile": true, "overlay": true, "pgo": true, "pkgdir": true,
+	"tags": true, "toolexec": true, "exec": true, "o": true,
+}
+
+// WithLdflag adds flag to every -ldflags of the go command's flags in
+// args (the go command applies the last one), or adds an -ldflags.
+// Flags after the packages are the program's, and a flag's value that
+// looks like -ldflags is a value.
+func WithLdflag(args []string, flag string) []string {
 	out := append([]string(nil), args...)
+	found := false
 	for i := 0; i < len(out); i++ {
 		a := out[i]
 		if a == "--" || !strings.HasPrefix(a, "-") {
@@ -91,13 +104,19 @@ func withLdflag(args []string, flag string) []string {
 		switch {
 		case strings.HasPrefix(a, "-ldflags=") || strings.HasPrefix(a, "--ldflags="):
 			out[i] = a + " " + flag
-			return out
+			found = true
 		case (a == "-ldflags" || a == "--ldflags") && i+1 < len(out):
 			out[i+1] += " " + flag
-			return out
+			found = true
+			i++
+		case !strings.Contains(a, "=") && TakesValue[strings.TrimLeft(a, "-")]:
+			i++
 		}
 	}
-	return append([]string{"-ldflags=" + flag}, out...)
+	if !found {
+		out = append([]string{"-ldflags=" + flag}, out...)
+	}
+	return out
 }
 
 // Run runs cmd with stdio connected, reporting to progress how many

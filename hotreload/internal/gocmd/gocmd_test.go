@@ -14,9 +14,14 @@ func TestWithLdflag(t *testing.T) {
 		{[]string{"-ldflags", "-X main.v=1", "."}, []string{"-ldflags", "-X main.v=1 -linkmode=external", "."}},
 		// Flags after the packages belong to the program, not to go.
 		{[]string{".", "-ldflags=x"}, []string{"-ldflags=-linkmode=external", ".", "-ldflags=x"}},
+		// Every -ldflags gets it: the go command applies the last one.
+		{[]string{"-ldflags=-s", "--ldflags=-w", "."}, []string{"-ldflags=-s -linkmode=external", "--ldflags=-w -linkmode=external", "."}},
+		// A flag's value that looks like -ldflags is a value.
+		{[]string{"-tags", "-ldflags", "."}, []string{"-ldflags=-linkmode=external", "-tags", "-ldflags", "."}},
+		{[]string{"-ldflags", "-s", "-o", "x", "."}, []string{"-ldflags", "-s -linkmode=external", "-o", "x", "."}},
 	} {
-		if got := withLdflag(tc.in, "-linkmode=external"); !slices.Equal(got, tc.want) {
-			t.Errorf("withLdflag(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := WithLdflag(tc.in, "-linkmode=external"); !slices.Equal(got, tc.want) {
+			t.Errorf("WithLdflag(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -26,7 +26,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 )
@@ -175,19 +174,11 @@ func ReadPrivateKey(path string) (ed25519.PrivateKey, error) {
 }
 
 func readSmall(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	data, err := ReadFileLimit(path, limit)
+	if err != nil && !os.IsNotExist(err) && !os.IsPermission(err) {
+		return nil, fmt.Errorf("%v: not a key file", err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes, not a key file", path, limit)
-	}
-	return data, nil
+	return data, err
 }
 
 func signedMessage(manifest []byte) []byte {
