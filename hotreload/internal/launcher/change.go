@@ -37,6 +37,7 @@ func (r *run) change(files []string) (code int, exited bool) {
 		}
 		return 0, false
 	}
+	r.resync()
 	before := r.patchDirEntries()
 	res, err := r.builder.Build()
 	if err != nil {
@@ -156,6 +157,7 @@ func (r *run) apply(res *patcher.Result, start time.Time) {
 		return
 	}
 	r.builder.MarkApplied(res)
+	r.gen = resp.Gen
 	r.emit(events.Event{
 		Event: events.Applied, Gen: resp.Gen, Functions: res.Functions,
 		// The patcher's notes (what will not be seen by itself, new
@@ -165,6 +167,23 @@ func (r *run) apply(res *patcher.Result, start time.Time) {
 		NotLive: append(append([]string(nil), res.NotLive...), resp.Notes...),
 		BuildMS: ms(build), LoadMS: resp.VerifyMS + resp.LoadMS, ApplyMS: resp.ApplyMS, TotalMS: ms(time.Since(start)),
 	})
+}
+
+// resync has the builder forget what it believes the program runs when
+// the program is at a generation the launcher did not make (hotreload
+// revert or apply from another terminal): otherwise the sources of its
+// last patch, saved again after a revert, would be reported unchanged
+// while the program runs the reverted code.
+func (r *run) resync() {
+	c, err := protocol.Dial(r.socket)
+	if err != nil {
+		return // the apply reports an agent it cannot reach
+	}
+	defer c.Close()
+	st, err := c.Status()
+	if err == nil && st.Gen != r.gen {
+		r.builder.Resync()
+	}
 }
 
 // patchDirEntries lists the patch directory's entries.

@@ -68,6 +68,9 @@ type run struct {
 	exited     chan int      // the program's exit code, once
 	procDone   chan struct{} // closed when the program has exited
 	socket     string
+	// gen is the generation the program runs as far as the launcher
+	// knows: the one its last apply made (0, the base, after a start).
+	gen int
 
 	// ctx is done when the launcher ends: every go command it runs is
 	// killed then, with all it started (nothing outlives the launcher).

@@ -46,6 +46,7 @@ func (r *run) launch() error {
 	}
 	r.proc = cmd
 	r.socket = protocol.DefaultSocket(cmd.Process.Pid)
+	r.gen = 0
 	r.exited = exited
 	r.procDone = done
 	if err := r.awaitAgent(); err != nil {

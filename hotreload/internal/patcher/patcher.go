@@ -29,6 +29,7 @@ type Builder struct {
 	AddPackages func(importPaths []string) error
 
 	touched map[string]slotRef // every slot a built patch of this builder set
+	ever    map[string]slotRef // touched, and the slots reset since (Resync)
 	pending map[string]slotRef // slots the patch being built sets
 	applied string             // Key of the last patch the program took
 	// vars are the variables added by patches the program took, by
@@ -129,7 +130,7 @@ func (e *CompileError) Error() string {
 // NewBuilder returns a builder for kit k writing patches under workDir.
 func NewBuilder(k *kit.Kit, workDir string) *Builder {
 	fset := token.NewFileSet()
-	return &Builder{Kit: k, WorkDir: workDir, touched: map[string]slotRef{}, vars: map[string]varHome{}, fset: fset, imp: importer.ForCompiler(fset, "gc", k.OpenArchive)}
+	return &Builder{Kit: k, WorkDir: workDir, touched: map[string]slotRef{}, ever: map[string]slotRef{}, vars: map[string]varHome{}, fset: fset, imp: importer.ForCompiler(fset, "gc", k.OpenArchive)}
 }
 
 // position is where a refusal or an error points: file names relative to
@@ -270,8 +271,21 @@ func (b *Builder) Build() (*Result, error) {
 func (b *Builder) commit() {
 	for name, r := range b.pending {
 		b.touched[name] = r
+		b.ever[name] = r
 	}
 	b.pending = nil
+}
+
+// Resync forgets what the builder believes the program runs, for when
+// something else changed it (hotreload revert or apply from another
+// terminal): the next build is a patch even if its code is the last one
+// applied, and it sets or resets every slot a patch of this builder ever
+// set, since a revert may have brought back any of them.
+func (b *Builder) Resync() {
+	b.applied = ""
+	for name, r := range b.ever {
+		b.touched[name] = r
+	}
 }
 
 func patchID() string {
