@@ -19,6 +19,9 @@ func printStatus(w io.Writer, r *protocol.Response) {
 	if r.TrustedKey != "" {
 		fmt.Fprintf(w, "  signed mode: loads only patches signed by key %s\n", r.TrustedKey)
 	}
+	if a := r.Applying; a != nil {
+		fmt.Fprintf(w, "  applying patch %s (%s) since %s: being verified or loaded (its init may still be running)\n", a.PatchID, a.Plugin, a.Since)
+	}
 	for _, g := range r.Generations {
 		what := "apply " + g.PatchID
 		if g.Kind == protocol.KindRevert && g.To != nil {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
@@ -74,7 +75,15 @@ type Agent struct {
 	outMu   sync.Mutex // one event line at a time
 	closeMu sync.Once
 
-	mu sync.Mutex // serializes requests; guards everything below
+	// applyMu serializes applies and guards loaded: an apply holds it
+	// while it verifies and opens a plugin (an init may run for up to
+	// GOHOT_INIT_TIMEOUT), and takes mu only to switch, so that status
+	// and revert answer meanwhile.
+	applyMu  sync.Mutex
+	loaded   map[string]loadedPlugin // see below
+	applying atomic.Pointer[protocol.Applying]
+
+	mu sync.Mutex // serializes requests but applies' loading; guards everything below
 	// gens[0] is the base; gens[i].state holds every slot touched up to
 	// generation i.
 	gens []generation
@@ -86,9 +95,9 @@ type Agent struct {
 	// (oldcode.go: which frames are replaced code).
 	slotCodes map[unsafe.Pointer]map[string]bool
 	wordCodes map[unsafe.Pointer][]string
-	// loaded remembers each plugin ever opened, by the SHA-256 of its
-	// bytes: a plugin cannot be unloaded, nor its path loaded twice.
-	loaded map[string]loadedPlugin
+	// (loaded, above, remembers each plugin ever opened, by the SHA-256
+	// of its bytes: a plugin cannot be unloaded, nor its path loaded
+	// twice.)
 }
 
 var (
@@ -251,11 +260,18 @@ func (a *Agent) Status() protocol.Response {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	r := protocol.Response{OK: true, Gen: a.current(), PID: os.Getpid(), BuildID: id}
+	r := protocol.Response{OK: true, Gen: a.current(), PID: os.Getpid(), BuildID: id, TrustedKey: trustedKeyID(), Applying: a.applying.Load()}
 	for _, g := range a.gens[1:] {
 		r.Generations = append(r.Generations, g.info)
 	}
 	return r
+}
+
+// refusal is fail for a caller that does not hold mu.
+func (a *Agent) refusal(code, format string, args ...any) protocol.Response {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.fail(code, format, args...)
 }
 
 // fail builds a refusal; the caller holds a.mu.

@@ -7,6 +7,8 @@ package agent_test
 
 import (
 	"crypto/rand"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -204,4 +206,51 @@ __attribute__((constructor)) static void evil(void) { FILE *f = fopen("`+marker+
 		t.Fatalf("a good patch after the faults: %+v %v", r, err)
 	}
 	h.expect("hi two -1")
+}
+
+// TestClientTimeout: a client does not wait forever on an agent that does
+// not answer. An apply whose init never returns (the agent's own limit set
+// far away) is given up by the client, naming the process, the patch and
+// the generation it would have made; the host still serves.
+func TestClientTimeout(t *testing.T) {
+	fixture(t)
+	h := startHost(t, protocol.EnvInitTimeout+"=1h")
+	h.expect("hello base 2")
+	c := h.client()
+	c.Timeout = 2 * time.Second
+	wedged := patch(t, t.TempDir(), "wedged", "wedged", nil)
+	m, err := protocol.ReadManifest(protocol.ManifestPath(wedged))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r, err := c.Apply(wedged)
+	var te *protocol.TimeoutError
+	if !errors.As(err, &te) || r != nil {
+		t.Fatalf("apply of a patch whose init never returns: %+v, %v; want a timeout", r, err)
+	}
+	if d := time.Since(start); d < 2*time.Second || d > 20*time.Second {
+		t.Errorf("gave up after %v, want about 2s", d)
+	}
+	for _, want := range []string{"after 2s", fmt.Sprintf("pid %d", te.PID), "patch " + m.PatchID, wedged, "as generation 1", protocol.EnvInitTimeout} {
+		if !strings.Contains(te.Error(), want) {
+			t.Errorf("%q does not say %q", te.Error(), want)
+		}
+	}
+	if te.PID == 0 {
+		t.Error("the timeout names no process")
+	}
+	t.Log(te)
+	// The connection is closed: a late answer would be read as another's.
+	if _, err := c.Status(); err == nil {
+		t.Error("the client still used its connection after a timeout")
+	}
+	// Status answers while the init runs, and says what is being applied.
+	c2 := h.client()
+	c2.Timeout = 5 * time.Second
+	st, err := c2.Status()
+	if err != nil || st.Gen != 0 || st.Applying == nil || st.Applying.PatchID != m.PatchID || st.Applying.Plugin != wedged {
+		t.Fatalf("status during the wedged apply: %+v %v", st, err)
+	}
+	h.expect("hello base 2")
 }

@@ -49,37 +49,41 @@ func (a *Agent) current() int { return len(a.gens) - 1 }
 // Apply verifies, loads and applies the patch plugin (an absolute path; its
 // manifest is plugin+".json"). All its slots switch together, or none.
 func (a *Agent) Apply(plugin string) protocol.Response {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.applyMu.Lock()
+	defer a.applyMu.Unlock()
 	t0 := time.Now()
 	if plugin == "" || !filepath.IsAbs(plugin) || filepath.Clean(plugin) != plugin {
-		return a.fail(protocol.CodeBadRequest, "apply needs the plugin's absolute, clean path, got %q", plugin)
+		return a.refusal(protocol.CodeBadRequest, "apply needs the plugin's absolute, clean path, got %q", plugin)
 	}
 	data, m, code, err := readManifest(plugin)
 	if err != nil {
-		return a.fail(code, "%v", err)
+		return a.refusal(code, "%v", err)
 	}
+	a.applying.Store(&protocol.Applying{PatchID: m.PatchID, Plugin: plugin, Since: t0.UTC().Format(time.RFC3339Nano)})
+	defer a.applying.Store(nil)
 	if err := checkSignature(data, plugin); err != nil {
-		return a.fail(protocol.CodeSignature, "patch %s: %v; nothing was loaded", plugin, err)
+		return a.refusal(protocol.CodeSignature, "patch %s: %v; nothing was loaded", plugin, err)
 	}
 	id, err := a.buildID()
 	if err != nil {
-		return a.fail(protocol.CodeMismatch, "%v; cannot verify patch %s, refusing it", err, plugin)
+		return a.refusal(protocol.CodeMismatch, "%v; cannot verify patch %s, refusing it", err, plugin)
 	}
 	if err := verify(m, id, basePackages); err != nil {
-		return a.fail(protocol.CodeMismatch, "patch %s: %v", plugin, err)
+		return a.refusal(protocol.CodeMismatch, "patch %s: %v", plugin, err)
 	}
 
 	t1 := time.Now()
 	p, code, err := a.open(plugin, m)
 	if err != nil {
-		return a.fail(code, "%v", err)
+		return a.refusal(code, "%v", err)
 	}
 	changes, err := lookupChanges(p)
 	if err != nil {
-		return a.fail(protocol.CodeInvalid, "patch %s: %v; nothing was switched", plugin, err)
+		return a.refusal(protocol.CodeInvalid, "patch %s: %v; nothing was switched", plugin, err)
 	}
 
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	t2 := time.Now()
 	a.set(changes)
 	funcs := m.Functions

@@ -137,6 +137,9 @@ func TestSignedMode(t *testing.T) {
 	c := h.client()
 	dir := t.TempDir()
 	h.expect("hello base 2")
+	if st, err := c.Status(); err != nil || st.TrustedKey != signed.keyID {
+		t.Fatalf("status of a signed binary: %+v %v; want trusted key %s", st, err, signed.keyID)
+	}
 
 	// Unsigned.
 	unsigned := signedPatch(t, dir, "p1", "unsigned", signed.buildID)

@@ -131,9 +131,7 @@ func (a *Agent) serve(ln net.Listener) {
 // refuse answers a connection with one refusal and closes it.
 func (a *Agent) refuse(c net.Conn, code, format string, args ...any) {
 	defer c.Close()
-	a.mu.Lock()
-	r := a.fail(code, format, args...)
-	a.mu.Unlock()
+	r := a.refusal(code, format, args...)
 	c.SetWriteDeadline(time.Now().Add(writeTimeout))
 	json.NewEncoder(c).Encode(r)
 }

@@ -190,6 +190,13 @@ func ReadFileLimit(path string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
+// Applying is an apply under way.
+type Applying struct {
+	PatchID string `json:"patch_id"`
+	Plugin  string `json:"plugin"`
+	Since   string `json:"since"` // RFC 3339, nanoseconds
+}
+
 // Operations of a Request.
 const (
 	OpApply  = "apply"
@@ -268,6 +275,10 @@ type Response struct {
 	// TrustedKey is the ID (KeyID) of the key a binary in signed mode
 	// requires patches to be signed by; "" in unsigned mode.
 	TrustedKey string `json:"trusted_key,omitempty"`
+	// Applying (status) is the apply under way, if any: its plugin is
+	// being verified or loaded (an init may run for a while); status and
+	// revert answer meanwhile.
+	Applying *Applying `json:"applying,omitempty"`
 
 	// The agent's own lines only.
 	Event string `json:"event,omitempty"`
