@@ -184,8 +184,8 @@ func copyVerified(plugin string, m *protocol.Manifest, w io.Writer) (string, err
 	if err != nil {
 		return protocol.CodeLoad, fmt.Errorf("reading %s: %v", plugin, err)
 	}
-	if sum := hex.EncodeToString(h.Sum(nil)); n != m.Size || sum != m.SHA256 {
-		return protocol.CodeDigest, fmt.Errorf("%s is not the plugin its manifest vouches for: its %d bytes have SHA-256 %s, the manifest says %d bytes with %s (replaced or modified after it was built?); nothing was loaded", plugin, n, sum, m.Size, m.SHA256)
+	if err := m.Matches(plugin, n, hex.EncodeToString(h.Sum(nil))); err != nil {
+		return protocol.CodeDigest, fmt.Errorf("%v; nothing was loaded", err)
 	}
 	return "", nil
 }

@@ -91,6 +91,13 @@ func (m *Manifest) Vouches(plugin string) error {
 	if err != nil {
 		return err
 	}
+	return m.Matches(plugin, n, sum)
+}
+
+// Matches reports whether n bytes with SHA-256 sum (hex), read from
+// plugin, are what m records: the one wording of a mismatch, for the
+// agent's check as it copies and for Vouches.
+func (m *Manifest) Matches(plugin string, n int64, sum string) error {
 	if sum != m.SHA256 || n != m.Size {
 		return fmt.Errorf("%s is not the plugin its manifest vouches for: its %d bytes have SHA-256 %s, the manifest says %d bytes with %s (replaced or modified after it was built?)", plugin, n, sum, m.Size, m.SHA256)
 	}
