@@ -42,6 +42,10 @@ type Event struct {
 	Notes     []string `json:"notes"`
 	NotLive   []string `json:"not_live"`
 	BuildMS   float64  `json:"build_ms"`
+	// applied: the measured parts of build_ms
+	GenerateMS float64 `json:"generate_ms"`
+	CompileMS  float64 `json:"compile_ms"`
+	LinkMS     float64 `json:"link_ms"`
 	TotalMS   float64  `json:"total_ms"`
 
 	// refused: where and why

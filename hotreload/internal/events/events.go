@@ -46,8 +46,13 @@ type Event struct {
 	// running program will not show by itself; empty when all is live.
 	NotLive []string `json:"not_live,omitempty"`
 
-	// Durations in milliseconds.
-	BuildMS float64 `json:"build_ms,omitempty"`
+	// Durations in milliseconds. BuildMS is the whole patch build
+	// (applied) or base build (built, kit); GenerateMS, CompileMS and
+	// LinkMS (applied) are its measured parts.
+	BuildMS    float64 `json:"build_ms,omitempty"`
+	GenerateMS float64 `json:"generate_ms,omitempty"`
+	CompileMS  float64 `json:"compile_ms,omitempty"`
+	LinkMS     float64 `json:"link_ms,omitempty"`
 	LoadMS  float64 `json:"load_ms,omitempty"`
 	ApplyMS float64 `json:"apply_ms,omitempty"`
 	TotalMS float64 `json:"total_ms,omitempty"`
@@ -124,8 +129,12 @@ func Human(e Event) string {
 	case Change:
 		w("change in %s", strings.Join(e.Files, ", "))
 	case Applied:
+		build := secs(e.BuildMS)
+		if e.GenerateMS+e.CompileMS+e.LinkMS > 0 {
+			build += fmt.Sprintf(" (generate %s, compile %s, link %s)", secs(e.GenerateMS), secs(e.CompileMS), secs(e.LinkMS))
+		}
 		w("patched %d %s in %s s: build %s, load %s, apply %s (gen %d)", len(e.Functions), plural(len(e.Functions), "function"),
-			secs(e.TotalMS), secs(e.BuildMS), secs(e.LoadMS), secs(e.ApplyMS), e.Gen)
+			secs(e.TotalMS), build, secs(e.LoadMS), secs(e.ApplyMS), e.Gen)
 		for _, f := range e.Functions {
 			fmt.Fprintf(&b, "    %s\n", f)
 		}

@@ -14,14 +14,14 @@ func TestJSONFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Emit(Event{Event: Applied, Gen: 2, Functions: []string{"a.F"}, BuildMS: 1.5, LoadMS: 2, ApplyMS: 0.1, TotalMS: 4})
+	p.Emit(Event{Event: Applied, Gen: 2, Functions: []string{"a.F"}, BuildMS: 1.5, GenerateMS: 0.2, CompileMS: 0.3, LinkMS: 1, LoadMS: 2, ApplyMS: 0.1, TotalMS: 4})
 	p.Emit(Event{Event: Refused, File: "a/a.go", Line: 3, Decl: "type T", Reason: "why"})
 	p.Emit(Event{Event: Error, Kind: "compile", Errors: []Location{{File: "a.go", Line: 1, Column: 2, Message: "m"}}})
 	p.Emit(Event{Event: Ready, PID: 7, Socket: "/s"})
 	p.Emit(Event{Event: Applied, Gen: 3, Functions: []string{"a.main"}, Notes: []string{"a.main: 1 goroutine is still inside its old code"}, NotLive: []string{"a.main: 1 goroutine is still inside its old code"}})
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	want := [][]string{
-		{"event", "time", "gen", "functions", "build_ms", "load_ms", "apply_ms", "total_ms"},
+		{"event", "time", "gen", "functions", "build_ms", "generate_ms", "compile_ms", "link_ms", "load_ms", "apply_ms", "total_ms"},
 		{"event", "time", "file", "line", "decl", "reason"},
 		{"event", "time", "kind", "errors"},
 		{"event", "time", "pid", "socket"},
@@ -47,8 +47,8 @@ func TestJSONFields(t *testing.T) {
 }
 
 func TestHuman(t *testing.T) {
-	got := Human(Event{Event: Applied, Gen: 1, Functions: []string{"a.F", "a.G"}, BuildMS: 350, LoadMS: 50, ApplyMS: 20, TotalMS: 420})
-	want := "hotreload: patched 2 functions in 0.42 s: build 0.35, load 0.05, apply 0.02 (gen 1)\n    a.F\n    a.G\n"
+	got := Human(Event{Event: Applied, Gen: 1, Functions: []string{"a.F", "a.G"}, BuildMS: 350, GenerateMS: 40, CompileMS: 100, LinkMS: 210, LoadMS: 50, ApplyMS: 20, TotalMS: 420})
+	want := "hotreload: patched 2 functions in 0.42 s: build 0.35 (generate 0.04, compile 0.10, link 0.21), load 0.05, apply 0.02 (gen 1)\n    a.F\n    a.G\n"
 	if got != want {
 		t.Errorf("got %q\nwant %q", got, want)
 	}

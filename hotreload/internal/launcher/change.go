@@ -165,7 +165,8 @@ func (r *run) apply(res *patcher.Result, start time.Time) {
 		// all of them not live).
 		Notes:   append(append([]string(nil), res.Notes...), resp.Notes...),
 		NotLive: append(append([]string(nil), res.NotLive...), resp.Notes...),
-		BuildMS: ms(build), LoadMS: resp.VerifyMS + resp.LoadMS, ApplyMS: resp.ApplyMS, TotalMS: ms(time.Since(start)),
+		BuildMS: ms(build), GenerateMS: ms(res.Generate), CompileMS: ms(res.Compile), LinkMS: ms(res.Link),
+		LoadMS: resp.VerifyMS + resp.LoadMS, ApplyMS: resp.ApplyMS, TotalMS: ms(time.Since(start)),
 	})
 }
 
