@@ -46,7 +46,7 @@ type Event struct {
 	GenerateMS float64 `json:"generate_ms"`
 	CompileMS  float64 `json:"compile_ms"`
 	LinkMS     float64 `json:"link_ms"`
-	TotalMS   float64  `json:"total_ms"`
+	TotalMS    float64 `json:"total_ms"`
 
 	// refused: where and why
 	File   string `json:"file"`

@@ -53,9 +53,9 @@ type Event struct {
 	GenerateMS float64 `json:"generate_ms,omitempty"`
 	CompileMS  float64 `json:"compile_ms,omitempty"`
 	LinkMS     float64 `json:"link_ms,omitempty"`
-	LoadMS  float64 `json:"load_ms,omitempty"`
-	ApplyMS float64 `json:"apply_ms,omitempty"`
-	TotalMS float64 `json:"total_ms,omitempty"`
+	LoadMS     float64 `json:"load_ms,omitempty"`
+	ApplyMS    float64 `json:"apply_ms,omitempty"`
+	TotalMS    float64 `json:"total_ms,omitempty"`
 
 	// Refused: where and why.
 	File   string `json:"file,omitempty"`
