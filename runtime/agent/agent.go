@@ -38,14 +38,18 @@ type Options struct {
 	// JSONEvents makes them JSON objects.
 	Events     io.Writer
 	JSONEvents bool
+	// StateDir is the launcher's state directory, whose size status
+	// reports ("": none).
+	StateDir string
 }
 
 // EnvOptions returns the options the environment asks for (GOHOT_SOCKET,
-// GOHOT_EVENTS).
+// GOHOT_EVENTS, GOHOT_STATE_DIR).
 func EnvOptions() Options {
 	return Options{
 		Socket:     os.Getenv(protocol.EnvSocket),
 		JSONEvents: os.Getenv(protocol.EnvEvents) == "json",
+		StateDir:   os.Getenv(protocol.EnvStateDir),
 	}
 }
 
@@ -144,6 +148,11 @@ func Start(opts Options) (*Agent, error) {
 	}
 	a.ln = ln
 	os.Setenv(protocol.EnvRunning, pid)
+	// The launcher's state directory is this process's: a child process
+	// (which inherits the environment) must not report it as its own.
+	if opts.StateDir != "" && os.Getenv(protocol.EnvStateDir) == opts.StateDir {
+		os.Unsetenv(protocol.EnvStateDir)
+	}
 	running = a
 
 	go a.buildID() // read the ELF note now, not during the first apply
@@ -252,15 +261,19 @@ func (a *Agent) badRequest(format string, args ...any) protocol.Response {
 	return a.fail(protocol.CodeBadRequest, format, args...)
 }
 
-// Status reports the pid, build ID and generations.
+// Status reports the pid, build ID, generations and disk use.
 func (a *Agent) Status() protocol.Response {
 	id, err := a.buildID()
 	if err != nil {
 		id = "unknown: " + err.Error()
 	}
+	r := protocol.Response{OK: true, PID: os.Getpid(), BuildID: id, TrustedKey: trustedKeyID(), Applying: a.applying.Load()}
+	// Measured outside the lock: a walk of the state directory takes a
+	// while, and a revert need not wait for it.
+	stateUsage(&r, a.opts.StateDir)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	r := protocol.Response{OK: true, Gen: a.current(), PID: os.Getpid(), BuildID: id, TrustedKey: trustedKeyID(), Applying: a.applying.Load()}
+	r.Gen = a.current()
 	for _, g := range a.gens[1:] {
 		r.Generations = append(r.Generations, g.info)
 	}

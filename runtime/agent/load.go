@@ -27,8 +27,11 @@ import (
 //   - checkELF (elfcheck.go): the copy is a complete Go plugin for this
 //     process's architecture whose constructors are Go's own.
 //
-// Only then is the copy opened; it is unlinked once mapped, so whatever
-// happens to the original afterwards cannot reach the process.
+// Only then is the copy opened; it is unlinked once mapped (or refused),
+// so whatever happens to the original afterwards cannot reach the
+// process, and copies do not pile up (disk.go: the copies a process left
+// because it died while loading are removed by the next agent that loads
+// a patch).
 
 // maxPluginSize bounds the file copied (patches are tens of MB).
 const maxPluginSize = 1 << 31
@@ -149,7 +152,8 @@ func privateCopy(plugin string, m *protocol.Manifest) (string, func(), string, e
 	if err != nil {
 		return "", nil, protocol.CodeLoad, fmt.Errorf("no private directory to copy the patch into: %v", err)
 	}
-	cleanup := func() { os.RemoveAll(dir) }
+	copies.add(dir)
+	cleanup := func() { copies.remove(dir) }
 	copyPath := filepath.Join(dir, "patch.so")
 	fd, err := syscall.Open(copyPath, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o700)
 	if err != nil {
@@ -190,7 +194,8 @@ func copyVerified(plugin string, m *protocol.Manifest, w io.Writer) (string, err
 	return "", nil
 }
 
-// loadDir creates a new directory, 0700 and this user's, on a file system
+// loadDir creates a new directory, 0700 and this user's, named
+// LoadDirPrefix<pid>-<random>, on a file system
 // that lets it map code (the first of the temporary directory,
 // $XDG_RUNTIME_DIR and the user's cache directory not mounted noexec).
 func loadDir() (string, error) {
@@ -203,7 +208,8 @@ func loadDir() (string, error) {
 			tried = append(tried, base+" (mounted noexec)")
 			continue
 		}
-		dir, err := os.MkdirTemp(base, ".gohot-load-")
+		sweepOnce(base)
+		dir, err := os.MkdirTemp(base, fmt.Sprintf("%s%d-", protocol.LoadDirPrefix, os.Getpid()))
 		if err != nil {
 			tried = append(tried, err.Error())
 			continue

@@ -30,4 +30,13 @@ const (
 	// that sets the base's package hash table (the agent's basePackages),
 	// which patches are verified against.
 	BaseTableFile = "zz_gohot_base.go"
+
+	// StatePatchesDir is the subdirectory of the launcher's state
+	// directory (EnvStateDir) that holds the patches it builds, one
+	// directory each.
+	StatePatchesDir = "patches"
+	// LoadDirPrefix starts the name of the private directory the agent
+	// copies a plugin into before it loads it, followed by the pid of
+	// the process and a random part (.gohot-load-4242-123456789).
+	LoadDirPrefix = ".gohot-load-"
 )

@@ -35,6 +35,10 @@ const (
 	// between requests before the agent closes it (a Go duration;
 	// default DefaultIdleTimeout).
 	EnvIdleTimeout = "GOHOT_IDLE_TIMEOUT"
+	// EnvStateDir: the launcher's state directory (its binary, kit and
+	// patches), set by hotreload run for the program it starts; the
+	// agent's status reports its size (Response.StateBytes).
+	EnvStateDir = "GOHOT_STATE_DIR"
 )
 
 // DefaultIdleTimeout is how long the agent keeps a silent connection.
@@ -286,6 +290,24 @@ type Response struct {
 	// being verified or loaded (an init may run for a while); status and
 	// revert answer meanwhile.
 	Applying *Applying `json:"applying,omitempty"`
+	// Disk use (status). StateDir is the launcher's state directory
+	// (EnvStateDir; absent when the program was not started by one);
+	// StateBytes and StateFiles are the size and number of the regular
+	// files in it, PatchesBytes and PatchesPlugins those of its
+	// StatePatchesDir and how many of them are plugins (*.so), measured
+	// on request by a bounded walk: StatePartial says it stopped early
+	// (the numbers are then lower bounds), StateError that the directory
+	// could not be read. CopyBytes is the size of the agent's private
+	// copies of plugins still on disk: each is removed as soon as it is
+	// mapped, so it is 0 but while a patch is being loaded.
+	StateDir       string `json:"state_dir,omitempty"`
+	StateBytes     int64  `json:"state_bytes,omitempty"`
+	StateFiles     int    `json:"state_files,omitempty"`
+	PatchesBytes   int64  `json:"patches_bytes,omitempty"`
+	PatchesPlugins int    `json:"patches_plugins,omitempty"`
+	StatePartial   bool   `json:"state_partial,omitempty"`
+	StateError     string `json:"state_error,omitempty"`
+	CopyBytes      *int64 `json:"copy_bytes,omitempty"`
 
 	// The agent's own lines only.
 	Event string `json:"event,omitempty"`
