@@ -24,6 +24,11 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	rude := fs.Bool("restart-on-rude", false, "rebuild and restart the program (losing its state) on edits a live patch cannot take")
 	tags := fs.String("tags", "", "build tags, as for go build")
 	race := fs.Bool("race", false, "build with the race detector, as go build -race (patches too)")
+	defaultLink := os.Getenv("HOTRELOAD_LINK")
+	if defaultLink == "" {
+		defaultLink = launcher.LinkPlugin
+	}
+	link := fs.String("link", defaultLink, "how patches are linked: plugin (each carries what it imports) or shared (the program is linked against the instrumented standard library as a shared library, and patches against it: KB instead of MB; see docs/PATCH-LINKING.md); default $HOTRELOAD_LINK or plugin")
 	stateDir := fs.String("state-dir", "", "where to keep the binary, the patch kit and patches (default: the user cache dir)")
 	bazelKit := fs.String("bazel-kit", "", "run the binary of a go_hot_binary target, described by its kit.json (set by the target's launcher script)")
 	bazelRunfiles := fs.String("bazel-runfiles", "", "with --bazel-kit: the runfiles directory of the target's workspace")
@@ -32,6 +37,10 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	rest := fs.Args()
+	if *link != launcher.LinkPlugin && *link != launcher.LinkShared {
+		fmt.Fprintf(stderr, "hotreload run: --link=%s: want plugin or shared\n", *link)
+		return 2
+	}
 	var bazel *bazelkit.Options
 	if *bazelKit != "" {
 		if *workspace == "" {
@@ -79,6 +88,6 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	return launcher.Run(launcher.Options{
 		Package: pkg, Args: progArgs, BuildFlags: flags, RestartOnRude: *rude,
 		Self: self, SelfID: id, Events: printer, Progress: progress,
-		Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, StateDir: *stateDir, Bazel: bazel,
+		Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, StateDir: *stateDir, Bazel: bazel, Link: *link,
 	})
 }

@@ -18,6 +18,7 @@ type Listed struct {
 	Name       string
 	Dir        string
 	Export     string
+	Shlib      string // -linkshared: the shared library holding it
 	Standard   bool
 	GoFiles    []string
 	CgoFiles   []string

@@ -54,8 +54,20 @@ type Kit struct {
 	// build (its cache marker): patches must come from the same one.
 	Wrapper string `json:"wrapper"`
 	// Race is a -race build (its rewrite loads redirects atomically).
-	Race     bool                `json:"race,omitempty"`
+	Race bool `json:"race,omitempty"`
+	// Shared is set when the program is linked -linkshared against
+	// shared libraries of its packages (docs/PATCH-LINKING.md): its
+	// patches are linked against them, by the private linker.
+	Shared   *Shared             `json:"shared,omitempty"`
 	Packages map[string]*Package `json:"packages"`
+}
+
+// Shared is how a -linkshared program's patches are linked.
+type Shared struct {
+	// Linker is the private linker (package hotlink); FlagCache, the
+	// directory of its C linker flag answers.
+	Linker    string `json:"linker"`
+	FlagCache string `json:"flag_cache"`
 }
 
 // Package is one package of the base program.
@@ -94,6 +106,10 @@ type Package struct {
 	// are part of Hash. Their contents are compiled into the program: a
 	// change to one cannot be patched in (EmbedChanges reports it).
 	Embeds map[string]string `json:"embeds,omitempty"`
+	// Shlib is the shared library the program takes the package from
+	// (absolute; only in a Shared kit): a patch links against it
+	// instead of copying the package.
+	Shlib string `json:"shlib,omitempty"`
 }
 
 // DefaultGoModVersion is the language version of a module whose go.mod has
@@ -500,7 +516,15 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 	if env == nil {
 		env = os.Environ()
 	}
-	env = append(env[:len(env):len(env)], MainEnv+"="+k.MainPackage)
+	mode := "-buildmode=plugin"
+	if k.Shared != nil {
+		// A -linkshared host's archives are what its patches link with
+		// (compiled -dynlink -linkshared, package main as "main"): the
+		// same build, found in the build cache.
+		mode = "-buildmode=default"
+	} else {
+		env = append(env[:len(env):len(env)], MainEnv+"="+k.MainPackage)
+	}
 	var pkgs []*Listed
 	for attempt := 1; ; attempt++ {
 		b, err := json.Marshal(struct{ Replace map[string]string }{replace})
@@ -510,7 +534,7 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 		if err := os.WriteFile(ov, b, 0o644); err != nil {
 			return err
 		}
-		args := append([]string{"-buildmode=plugin", "-toolexec=" + opts.Wrapper}, flags...)
+		args := append([]string{mode, "-toolexec=" + opts.Wrapper}, flags...)
 		args = append(args, "-overlay="+ov, k.MainPackage)
 		args = append(args, extra...)
 		// A file added to a package since the snapshot (a new .go file,
@@ -566,8 +590,9 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 			return err
 		}
 		p.Archive = name
+		p.Shlib = lp.Shlib
 		if lp.ImportPath == k.MainPackage {
-			p.ImportMap = "main" // compiled as the host has it (MainEnv)
+			p.ImportMap = "main" // compiled as the host has it (MainEnv, or the host's own build)
 		}
 	}
 	_, err = k.RecordRewrites()

@@ -32,11 +32,19 @@ func (r *run) buildBase() error {
 		return err
 	}
 
-	kopts := kit.Options{Dir: r.dir, Env: r.env, Wrapper: r.opts.Self, WrapperID: r.opts.SelfID, Flags: r.opts.BuildFlags, Ctx: r.ctx}
 	// An edit during the build makes the binary and the snapshot disagree:
 	// build again (a few times), and report the whole time.
 	start := time.Now()
 	r.emit(events.Event{Event: events.Building, Package: pkg.ImportPath})
+	if r.opts.Link == LinkShared && r.shared == nil {
+		if r.shared, r.sharedNote, err = r.prepareShared(); err != nil {
+			return err
+		}
+		if r.shared != nil {
+			r.opts.BuildFlags = append(r.opts.BuildFlags[:len(r.opts.BuildFlags):len(r.opts.BuildFlags)], r.shared.flags()...)
+		}
+	}
+	kopts := kit.Options{Dir: r.dir, Env: r.env, Wrapper: r.opts.Self, WrapperID: r.opts.SelfID, Flags: r.opts.BuildFlags, Ctx: r.ctx}
 	const attempts = 4
 	for attempt := 1; ; attempt++ {
 		b, changed, err := r.buildOnce(pkg.ImportPath, kopts)
@@ -58,6 +66,9 @@ func (r *run) buildBase() error {
 		built := events.Event{Event: events.Built, Package: pkg.ImportPath, Binary: b.bin, BuildMS: ms(time.Since(start))}
 		if attempt > 1 {
 			built.Notes = []string{fmt.Sprintf("built %d times: sources changed during the build", attempt)}
+		}
+		if r.sharedNote != "" {
+			built.Notes = append(built.Notes, r.sharedNote)
 		}
 		r.emit(built)
 		r.kit = b.kit
@@ -109,6 +120,9 @@ func (r *run) buildOnce(importPath string, kopts kit.Options) (b base, changed [
 	k, err := kit.Snapshot(filepath.Join(r.state, "kit"), importPath, kopts)
 	if err != nil {
 		return b, nil, r.cannot(err)
+	}
+	if r.shared != nil {
+		k.Shared = &kit.Shared{Linker: r.shared.linker.Path, FlagCache: r.shared.linker.FlagCache}
 	}
 	flags := append([]string(nil), r.opts.BuildFlags...)
 	if _, has := k.Packages[hotruntime.AgentImportPath]; !has {

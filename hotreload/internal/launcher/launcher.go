@@ -46,6 +46,9 @@ type Options struct {
 	// StateDir holds the binary, the kit and the patches; default: the
 	// user cache dir.
 	StateDir string
+	// Link is how patches are linked: LinkPlugin (also for "") or
+	// LinkShared.
+	Link string
 	// Bazel, if set, runs a binary go_hot_binary built (`bazel run`):
 	// nothing is built, the kit is the one Bazel compiled.
 	Bazel *bazelkit.Options
@@ -53,15 +56,19 @@ type Options struct {
 
 // run is one launcher session.
 type run struct {
-	opts     Options
-	env      []string
-	dir      string // the main package's directory
-	state    string // see prepareState
-	kit      *kit.Kit
-	kitReady chan struct{}
-	kitErr   error
-	builder  *patcher.Builder
-	bin      string // the hot binary
+	opts  Options
+	env   []string
+	dir   string // the main package's directory
+	state string // see prepareState
+	kit   *kit.Kit
+	// shared is set in a LinkShared session (sharedNote says why not,
+	// when one was asked for and cannot be had).
+	shared     *sharedLink
+	sharedNote string
+	kitReady   chan struct{}
+	kitErr     error
+	builder    *patcher.Builder
+	bin        string // the hot binary
 	// lastChange is when the last change was handled.
 	lastChange time.Time
 	proc       *exec.Cmd

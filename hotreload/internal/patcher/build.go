@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gohot/rules_go_hot/hotreload/internal/hotlink"
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
 
@@ -28,6 +29,12 @@ func (b *Builder) compileAndLink(dir, id, lang string, files []string, res *Resu
 	for path, p := range k.Packages {
 		if a := k.ArchivePath(path); a != "" {
 			lines = append(lines, fmt.Sprintf("packagefile %s=%s", p.LinkPath(), a))
+			if k.Shared != nil && p.Shlib != "" {
+				// As the go command links a -linkshared program: the
+				// package is taken from the shared library the process
+				// has mapped, not copied into the patch.
+				lines = append(lines, fmt.Sprintf("packageshlib %s=%s", p.LinkPath(), p.Shlib))
+			}
 			exports = append(exports, fmt.Sprintf("packagefile %s=%s", p.LinkPath(), k.ExportPath(path)))
 			if p.LinkPath() != path {
 				maps = append(maps, fmt.Sprintf("importmap %s=%s", path, p.LinkPath()))
@@ -55,6 +62,9 @@ func (b *Builder) compileAndLink(dir, id, lang string, files []string, res *Resu
 	if k.Race {
 		args = append(args, "-race")
 	}
+	if k.Shared != nil {
+		args = append(args, "-linkshared")
+	}
 	if lang != "" {
 		args = append(args, "-lang="+lang)
 	}
@@ -76,7 +86,16 @@ func (b *Builder) compileAndLink(dir, id, lang string, files []string, res *Resu
 	if k.Race {
 		linkArgs = append(linkArgs, "-race")
 	}
-	if out, err := b.tool("link", append(linkArgs, archive)...); err != nil {
+	link := b.tool
+	if k.Shared != nil {
+		// Linked against the program's shared libraries by the private
+		// linker (go1.26's own cannot link a working -linkshared
+		// plugin; package hotlink). No DWARF: the go command links
+		// every -linkshared object with -w.
+		linkArgs = append(linkArgs, "-linkshared", "-w")
+		link = b.sharedLinker
+	}
+	if out, err := link("link", append(linkArgs, archive)...); err != nil {
 		return fmt.Errorf("linking the patch failed (the generated code is in %s): %v\n%s", dir, err, out)
 	}
 	res.Link = time.Since(start)
@@ -86,8 +105,19 @@ func (b *Builder) compileAndLink(dir, id, lang string, files []string, res *Resu
 }
 
 func (b *Builder) tool(name string, args ...string) ([]byte, error) {
-	cmd := exec.Command(filepath.Join(b.Kit.ToolDir, name), args...)
-	cmd.Env = append(os.Environ(), "GOROOT="+b.Kit.GOROOT)
+	return b.run(exec.Command(filepath.Join(b.Kit.ToolDir, name), args...))
+}
+
+// sharedLinker runs the kit's private linker (see Kit.Shared).
+func (b *Builder) sharedLinker(_ string, args ...string) ([]byte, error) {
+	cmd := exec.Command(b.Kit.Shared.Linker, args...)
+	cmd.Env = []string{hotlink.FlagCacheEnv + "=" + b.Kit.Shared.FlagCache}
+	return b.run(cmd)
+}
+
+// run runs a tool of the kit's toolchain.
+func (b *Builder) run(cmd *exec.Cmd) ([]byte, error) {
+	cmd.Env = append(append(os.Environ(), "GOROOT="+b.Kit.GOROOT), cmd.Env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

@@ -1,0 +1,125 @@
+package hotlink
+
+// A fix is one exact replacement in one file of cmd/link/internal/ld.
+type fix struct {
+	file     string // base name, in cmd/link/internal/ld
+	old, new string
+	why      string
+}
+
+// fixes are the changes the private linker makes to go1.26's cmd/link
+// (measured in docs/PATCH-LINKING.md). Each old text must occur exactly
+// once.
+var fixes = []fix{
+	{
+		file: "ld.go",
+		why:  "a -linkshared plugin's runtime.addmoduledata is the shared library's, not its own (SIGTRAP in dlopen)",
+		old:  "\tif ctxt.BuildMode == BuildModePlugin {\n\t\tctxt.Textp = append(ctxt.Textp, amd)\n\t}",
+		new:  "\tif ctxt.BuildMode == BuildModePlugin && !ctxt.linkShared {\n\t\tctxt.Textp = append(ctxt.Textp, amd)\n\t}",
+	},
+	{
+		file: "symtab.go",
+		why:  "a plugin's package hashes leave out the shared libraries' packages (checked by their ABI hash)",
+		old:  "\t\tfor i, l := range ctxt.Library {\n\t\t\t// pkghashes[i].name",
+		new:  "\t\tvar libs []*sym.Library\n\t\tfor _, l := range ctxt.Library {\n\t\t\tif l.Shlib == \"\" {\n\t\t\t\tlibs = append(libs, l)\n\t\t\t}\n\t\t}\n\t\tfor i, l := range libs {\n\t\t\t// pkghashes[i].name",
+	},
+	{
+		file: "symtab.go",
+		why:  "(the same)",
+		old:  "\t\tslice(pkghashes.Sym(), uint64(len(ctxt.Library)))",
+		new:  "\t\tslice(pkghashes.Sym(), uint64(len(libs)))",
+	},
+	{
+		file: "lib.go",
+		why:  "a plugin loads only the shared library's symbols it refers to (and those the linker looks up by name)",
+		old:  "\t\tl := ctxt.loader\n\t\ts := l.LookupOrCreateSym(symname, ver)\n",
+		new: "\t\tl := ctxt.loader\n\t\tsymAddr[elfsym.Name] = elfsym.Value\n" +
+			"\t\tif ctxt.BuildMode == BuildModePlugin && !strings.HasPrefix(symname, \"type:\") && !strings.HasPrefix(symname, \"runtime.\") && !strings.HasPrefix(symname, \"go:\") && l.Lookup(symname, ver) == 0 {\n" +
+			"\t\t\tcontinue // nothing the plugin links refers to it\n\t\t}\n" +
+			"\t\ts := l.LookupOrCreateSym(symname, ver)\n",
+	},
+	{
+		file: "lib.go",
+		why:  "(the same: the address is recorded above)",
+		old:  "\t\t\tl.SetSymExtname(s, elfsym.Name)\n\t\t}\n\t\tsymAddr[elfsym.Name] = elfsym.Value\n",
+		new:  "\t\t\tl.SetSymExtname(s, elfsym.Name)\n\t\t}\n",
+	},
+	{
+		file: "lib.go",
+		why:  "a shared library's type data is read a section at a time, not one pread per symbol",
+		old:  "\tdata := make([]byte, sym.Size)\n\tsect := f.Sections[sym.Section]\n",
+		new:  "\tsect := f.Sections[sym.Section]\n",
+	},
+	{
+		file: "lib.go",
+		why:  "(the same)",
+		old:  "\tn, err := sect.ReadAt(data, int64(sym.Value-sect.Addr))\n\tif uint64(n) != sym.Size {\n\t\tErrorf(\"reading contents of %s: %v\", sym.Name, err)\n\t}\n\treturn data\n}",
+		new: "\tall, ok := shlibSectData[sect]\n\tif !ok {\n\t\tvar err error\n\t\tif all, err = sect.Data(); err != nil {\n\t\t\tErrorf(\"reading %s: %v\", sect.Name, err)\n\t\t}\n\t\tshlibSectData[sect] = all\n\t}\n" +
+			"\toff := sym.Value - sect.Addr\n\tif off+sym.Size > uint64(len(all)) {\n\t\tErrorf(\"reading contents of %s: out of its section\", sym.Name)\n\t\treturn make([]byte, sym.Size)\n\t}\n\treturn append([]byte(nil), all[off:off+sym.Size]...)\n}\n\nvar shlibSectData = map[*elf.Section][]byte{}",
+	},
+	{
+		file: "lib.go",
+		why:  "a plugin's host link names no shared library: the process that loads it has them mapped",
+		old:  "\tif ctxt.linkShared {\n\t\tseenDirs := make(map[string]bool)",
+		new:  "\tif ctxt.linkShared && ctxt.BuildMode != BuildModePlugin {\n\t\tseenDirs := make(map[string]bool)",
+	},
+	{
+		file: "lib.go",
+		why:  "the C linker's flag probes are answered from a cache (flagcache.go)",
+		old:  "func linkerFlagSupported(arch *sys.Arch, linker, altLinker, flag string) bool {\n",
+		new:  "func linkerFlagSupportedUncached(arch *sys.Arch, linker, altLinker, flag string) bool {\n",
+	},
+}
+
+// FlagCacheEnv names the directory where the private linker keeps the
+// answers to its C linker flag probes. Unset, it probes as cmd/link does.
+const FlagCacheEnv = "GOHOT_LINKFLAG_CACHE"
+
+// flagCacheFile is added to cmd/link/internal/ld: linkerFlagSupported
+// answers from files in $GOHOT_LINKFLAG_CACHE, one per question, named by
+// a digest of everything the answer depends on (the probe's arguments and
+// the C linker's file).
+const flagCacheFile = `package ld
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"cmd/internal/sys"
+)
+
+func linkerFlagSupported(arch *sys.Arch, linker, altLinker, flag string) bool {
+	dir := os.Getenv("` + FlagCacheEnv + `")
+	if dir == "" {
+		return linkerFlagSupportedUncached(arch, linker, altLinker, flag)
+	}
+	id := []string{arch.Name, linker, altLinker, flag}
+	id = append(id, hostlinkArchArgs(arch)...)
+	id = append(id, trimLinkerArgv(append(ldflag, flagExtldflags...))...)
+	if p, err := exec.LookPath(linker); err == nil {
+		if fi, err := os.Stat(p); err == nil {
+			id = append(id, p, fi.ModTime().String(), strconv.FormatInt(fi.Size(), 10))
+		}
+	}
+	sum := sha256.Sum256([]byte(strings.Join(id, "\x00")))
+	file := filepath.Join(dir, hex.EncodeToString(sum[:12]))
+	if b, err := os.ReadFile(file); err == nil && len(b) == 1 {
+		return b[0] == '1'
+	}
+	ok := linkerFlagSupportedUncached(arch, linker, altLinker, flag)
+	v := []byte("0")
+	if ok {
+		v = []byte("1")
+	}
+	tmp := file + ".tmp" + strconv.Itoa(os.Getpid())
+	if os.WriteFile(tmp, v, 0o644) == nil {
+		os.Rename(tmp, file)
+	}
+	return ok
+}
+`

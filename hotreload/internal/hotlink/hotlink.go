@@ -1,0 +1,118 @@
+package hotlink
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Linker is a private linker built for one toolchain.
+type Linker struct {
+	// Path is the linker's executable (named link, as the go command
+	// names the tool).
+	Path string
+	// FlagCache is the directory of its C linker flag answers
+	// (GOHOT_LINKFLAG_CACHE), shared by every link of the toolchain.
+	FlagCache string
+}
+
+// NotApplicable is the error of a toolchain whose linker source is not
+// the code the fixes change.
+type NotApplicable struct {
+	File, Want, Why string
+}
+
+func (e *NotApplicable) Error() string {
+	return fmt.Sprintf("%s: the code the private linker changes is not there (a Go version other than the one hotreload's -linkshared patches were made for): %s", e.File, e.Why)
+}
+
+// Build returns the private linker of the toolchain at goroot (its go
+// version goVersion), building it under cacheDir if it is not there yet:
+// about 7 s with a warm build cache, once per toolchain. It refuses with
+// *NotApplicable when the fixes do not apply to this toolchain's source.
+func Build(ctx context.Context, goroot, goVersion, cacheDir string) (*Linker, error) {
+	ld := filepath.Join(goroot, "src", "cmd", "link", "internal", "ld")
+	fixed, key, err := fixedSources(ld, goVersion)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(cacheDir, "hotlink", key)
+	l := &Linker{Path: filepath.Join(dir, "link"), FlagCache: filepath.Join(dir, "flags")}
+	if err := os.MkdirAll(l.FlagCache, 0o755); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(l.Path); err == nil {
+		return l, nil
+	}
+	src := filepath.Join(dir, "src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return nil, err
+	}
+	replace := map[string]string{}
+	for name, text := range fixed {
+		f := filepath.Join(src, name)
+		if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+			return nil, err
+		}
+		replace[filepath.Join(ld, name)] = f
+	}
+	ov, err := json.Marshal(struct{ Replace map[string]string }{replace})
+	if err != nil {
+		return nil, err
+	}
+	ovFile := filepath.Join(src, "overlay.json")
+	if err := os.WriteFile(ovFile, ov, 0o644); err != nil {
+		return nil, err
+	}
+	// Built under a temporary name and renamed: two sessions building it
+	// at once both succeed, and no one runs a half-written linker.
+	tmp := filepath.Join(dir, fmt.Sprintf("link.tmp%d", os.Getpid()))
+	cmd := exec.CommandContext(ctx, filepath.Join(goroot, "bin", "go"), "build", "-overlay", ovFile, "-o", tmp, "cmd/link")
+	cmd.Env = append(os.Environ(), "GOROOT="+goroot, "GOTOOLCHAIN=local", "GOFLAGS=", "GOOS=", "GOARCH=", "GOWORK=off")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("building the private linker (go build -overlay %s cmd/link): %v\n%s", ovFile, err, out.Bytes())
+	}
+	if err := os.Rename(tmp, l.Path); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// fixedSources returns the changed files of the linker in dir (by base
+// name) and a key naming this linker: the go version and a digest of the
+// original files and the fixes.
+func fixedSources(dir, goVersion string) (map[string]string, string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n", goVersion)
+	texts := map[string]string{}
+	for _, f := range fixes {
+		text, ok := texts[f.file]
+		if !ok {
+			b, err := os.ReadFile(filepath.Join(dir, f.file))
+			if err != nil {
+				return nil, "", err
+			}
+			text = string(b)
+			fmt.Fprintf(h, "%s %d\n", f.file, len(b))
+			h.Write(b)
+		}
+		if n := strings.Count(text, f.old); n != 1 {
+			return nil, "", &NotApplicable{File: filepath.Join(dir, f.file), Want: f.old, Why: f.why}
+		}
+		texts[f.file] = strings.Replace(text, f.old, f.new, 1)
+		fmt.Fprintf(h, "%q -> %q\n", f.old, f.new)
+	}
+	texts["hotlink_flagcache.go"] = flagCacheFile
+	h.Write([]byte(flagCacheFile))
+	return texts, goVersion + "-" + hex.EncodeToString(h.Sum(nil)[:8]), nil
+}

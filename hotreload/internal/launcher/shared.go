@@ -1,0 +1,173 @@
+package launcher
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gohot/rules_go_hot/hotreload/internal/gocmd"
+	"github.com/gohot/rules_go_hot/hotreload/internal/hotlink"
+	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
+)
+
+// Link modes (Options.Link, hotreload run --link).
+const (
+	// LinkPlugin: every patch is a plugin carrying its own copy of what
+	// it imports (tens of MB).
+	LinkPlugin = "plugin"
+	// LinkShared: the program is linked -linkshared against the
+	// instrumented standard library as a shared library, and each patch
+	// against it by the private linker: tens of KB
+	// (docs/PATCH-LINKING.md).
+	LinkShared = "shared"
+)
+
+// sharedLink is what a LinkShared session builds with.
+type sharedLink struct {
+	linker *hotlink.Linker
+	pkgdir string // the instrumented standard library (libstd.so)
+}
+
+// flags are the go build flags of a -linkshared hot build.
+func (s *sharedLink) flags() []string {
+	return []string{"-linkshared", "-pkgdir=" + s.pkgdir}
+}
+
+// prepareShared builds (or finds in the user cache) the private linker and
+// the instrumented standard library as a shared library, once per Go
+// toolchain and hotreload version. It returns nil, with a note, when this
+// session cannot link that way (and builds plugins as before).
+func (r *run) prepareShared() (*sharedLink, string, error) {
+	env, err := kit.GoOutput(r.ctx, "", r.env, "env", "GOVERSION", "GOROOT", "GOFLAGS")
+	if err != nil {
+		return nil, "", r.cannot(err)
+	}
+	f := strings.Split(strings.TrimRight(string(env), "\n"), "\n")
+	if len(f) != 3 {
+		return nil, "", fmt.Errorf("go env: unexpected output %q", env)
+	}
+	goVersion, goroot, goflags := f[0], f[1], f[2]
+	for _, fl := range append(strings.Fields(goflags), r.opts.BuildFlags...) {
+		if fl == "-race" || fl == "--race" || fl == "-race=true" {
+			return nil, "--link=shared does not support -race yet: patches are plugins that carry their dependencies", nil
+		}
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	cache = filepath.Join(cache, "rules_go_hot", "shared")
+	l, err := hotlink.Build(r.ctx, goroot, goVersion, cache)
+	var na *hotlink.NotApplicable
+	if errors.As(err, &na) {
+		return nil, fmt.Sprintf("--link=shared: %v; patches are plugins that carry their dependencies", err), nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	// The library is the build of the program's standard packages: it
+	// depends on the toolchain, the instrumentation (hotreload's version)
+	// and GOFLAGS (e.g. -trimpath), as they do.
+	sum := sha256.Sum256([]byte(goVersion + "\n" + goroot + "\n" + r.opts.SelfID + "\n" + goflags))
+	s := &sharedLink{linker: l, pkgdir: filepath.Join(cache, "std", goVersion+"-"+hex.EncodeToString(sum[:6]))}
+	if err := r.buildSharedStd(s.pkgdir); err != nil {
+		return nil, "", err
+	}
+	pruneShared(filepath.Dir(s.pkgdir), s.pkgdir)
+	return s, "", nil
+}
+
+// keepShared is how many shared standard libraries (one per Go version
+// and hotreload version, ~70 MB each) the user cache keeps.
+const keepShared = 3
+
+// pruneShared removes from dir all but the keepShared most recently used
+// standard libraries (current is the one in use, and is kept). A process
+// still running from a removed one keeps its mapping; only its restart
+// builds it again.
+func pruneShared(dir, current string) {
+	now := time.Now()
+	os.Chtimes(filepath.Join(current, ".complete"), now, now) // used now
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	type lib struct {
+		path string
+		used time.Time
+	}
+	var libs []lib
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if !e.IsDir() || p == current {
+			continue
+		}
+		fi, err := os.Stat(filepath.Join(p, ".complete"))
+		if err != nil {
+			continue // being built, or not ours
+		}
+		libs = append(libs, lib{p, fi.ModTime()})
+	}
+	sort.Slice(libs, func(i, j int) bool { return libs[i].used.After(libs[j].used) })
+	for i, l := range libs {
+		if i >= keepShared-1 {
+			os.RemoveAll(l.path)
+			os.Remove(l.path + ".lock")
+		}
+	}
+}
+
+// buildSharedStd installs the instrumented standard library as one shared
+// library (libstd.so) into pkgdir, unless it is there: about 80 s on two
+// cores, once. A lock keeps two sessions from building it at once. It is
+// compiled -linkshared, as the program's build compiles it (the go
+// command's cache key has the flag): the host build then finds every
+// standard package in the build cache instead of compiling it again.
+func (r *run) buildSharedStd(pkgdir string) error {
+	lib := filepath.Join(pkgdir, "libstd.so")
+	done := filepath.Join(pkgdir, ".complete")
+	if _, err := os.Stat(done); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(pkgdir, 0o755); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile(pkgdir+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if _, err := os.Stat(done); err == nil {
+		return nil // built by another session meanwhile
+	}
+	progress := r.opts.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	fmt.Fprintf(progress, "hotreload: building the instrumented standard library as a shared library (once per Go version and hotreload version, about a minute and a half): %s\n", lib)
+	start := time.Now()
+	cmd := gocmd.CommandContext(r.ctx, r.opts.Self, "install", []string{"-buildmode=shared", "-linkshared", "-pkgdir=" + pkgdir, "std"}, false)
+	cmd.Env = r.env
+	cmd.Stdin = strings.NewReader("")
+	cmd.Stdout, cmd.Stderr = r.opts.Stderr, r.opts.Stderr
+	if code := gocmd.Run(cmd, progress, false); code != 0 {
+		if r.ctx.Err() != nil {
+			return fmt.Errorf("building the shared standard library: stopped")
+		}
+		return fmt.Errorf("building the instrumented standard library as a shared library (go install -buildmode=shared -pkgdir=%s std) failed (see the errors above); run without --link=shared", pkgdir)
+	}
+	fmt.Fprintf(progress, "hotreload: shared standard library built in %.0f s\n", time.Since(start).Seconds())
+	return os.WriteFile(done, nil, 0o644)
+}
