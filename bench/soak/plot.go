@@ -135,7 +135,18 @@ func charts(r *Result) ([]string, []*plot.Plot, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return []string{"rss", "so", "disk", "load", "save_applied", "build"}, []*plot.Plot{rss, so, disk, load, sa, build}, nil
+	launcher, err := chart("launcher (hotreload run) RSS", "MB",
+		genSeries(gs, "VmRSS of hotreload run", blue, func(g Gen) (float64, bool) { return float64(g.LauncherRSSKB) / 1024, g.LauncherRSSKB > 0 }))
+	if err != nil {
+		return nil, nil, err
+	}
+	loadChart, err := chart("machine load (1-minute average, 2 = both cores)", "load",
+		genSeries(gs, "load1 at the save", blue, func(g Gen) (float64, bool) { return g.Load1, g.Load1 >= 0 }))
+	if err != nil {
+		return nil, nil, err
+	}
+	return []string{"rss", "so", "disk", "launcher_rss", "load", "save_applied", "build", "machine_load"},
+		[]*plot.Plot{rss, so, disk, launcher, load, sa, build, loadChart}, nil
 }
 
 // writePlots writes one PNG per chart into dir and soak.png with all of
@@ -153,9 +164,9 @@ func writePlots(r *Result, dir string) ([]string, error) {
 		}
 		files = append(files, f)
 	}
-	// All six, 3 columns × 2 rows.
-	const cols, rows = 3, 2
-	img := vgimg.New(3*14*vg.Centimeter, 2*10*vg.Centimeter+1.2*vg.Centimeter)
+	// All of them, 4 columns × 2 rows.
+	const cols, rows = 4, 2
+	img := vgimg.New(cols*14*vg.Centimeter, rows*10*vg.Centimeter+1.2*vg.Centimeter)
 	dc := draw.New(img)
 	title := fmt.Sprintf("soak: %s, %d edits, %s", r.Program.Name, len(r.Gens), r.Meta.Mode)
 	ts := plot.New().Title.TextStyle

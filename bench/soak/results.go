@@ -148,7 +148,27 @@ type Summary struct {
 	RestartFirstMed   float64 `json:"restart_first_round_median_ms"`
 	RestartLastMed    float64 `json:"restart_last_round_median_ms"`
 	SaveAppliedOverRS float64 `json:"save_applied_over_restart"` // SaveAppliedMedian / RestartMedian
+	Rounds            []Round `json:"rounds"`                    // each baseline round against the hot edits around it
 }
+
+// Round compares one baseline round with the hot edits made around it
+// (the generations nearest to it: the machine's load varies over a run).
+type Round struct {
+	AfterGen       int     `json:"after_gen"`
+	FromGen        int     `json:"from_gen"`
+	ToGen          int     `json:"to_gen"`
+	RestartMedian  float64 `json:"restart_median_ms"`
+	HotMedian      float64 `json:"save_applied_median_ms"`
+	Ratio          float64 `json:"ratio"` // HotMedian / RestartMedian
+	Load1Median    float64 `json:"load1_median"`
+	HotLoadMSMed   float64 `json:"load_ms_median"`
+	HotBuildMSMed  float64 `json:"build_ms_median"`
+	RestartBuildMS float64 `json:"restart_build_median_ms"`
+}
+
+// roundWindow is how many generations around a baseline round it is
+// compared with.
+const roundWindow = 4
 
 func median(xs []float64) float64 { return quantile(xs, 0.5) }
 
@@ -252,6 +272,32 @@ func (r *Result) summarize() {
 	}
 	if s.RestartMedian > 0 {
 		s.SaveAppliedOverRS = s.SaveAppliedMedian / s.RestartMedian
+	}
+	for _, k := range order {
+		// The roundWindow generations nearest to k (made just before
+		// and just after the round).
+		lo := max(1, k-roundWindow/2+1)
+		hi := min(len(gs), lo+roundWindow-1)
+		lo = max(1, hi-roundWindow+1)
+		if hi < lo {
+			continue
+		}
+		var build []float64
+		for _, x := range r.Restarts {
+			if x.OK && x.AfterGen == k {
+				build = append(build, x.BuildMS)
+			}
+		}
+		w := gs[lo-1 : hi]
+		rd := Round{AfterGen: k, FromGen: lo, ToGen: hi, RestartMedian: median(rounds[k]), RestartBuildMS: median(build),
+			HotMedian:     median(pick(w, func(g Gen) float64 { return g.SaveAppliedMS })),
+			Load1Median:   median(pick(w, func(g Gen) float64 { return g.Load1 })),
+			HotLoadMSMed:  median(pick(w, func(g Gen) float64 { return g.ev("load_ms") })),
+			HotBuildMSMed: median(pick(w, func(g Gen) float64 { return g.ev("build_ms") }))}
+		if rd.RestartMedian > 0 {
+			rd.Ratio = rd.HotMedian / rd.RestartMedian
+		}
+		s.Rounds = append(s.Rounds, rd)
 	}
 	r.Summary = s
 }
@@ -368,5 +414,13 @@ func (r *Result) summaryMarkdown() string {
 	row("RSS growth per patch (mean; least-squares slope)", fmt.Sprintf("%s; %s (anonymous: %s)", kbMB(s.RSSPerPatchKB), kbMB(s.RSSSlopeKB), kbMB(s.RSSAnonPerPatchKB)))
 	row("patch .so size, median (all)", fmt.Sprintf("%s (%s)", mb(float64(s.SOMedianBytes)), mb(float64(s.SOTotalBytes))))
 	row("state dir on disk before gen 1 → gen N", fmt.Sprintf("%s → %s (%s per patch)", mb(float64(s.StartDisk)), mb(float64(s.GenNDisk)), mb(s.DiskPerPatchBytes)))
+	if len(s.Rounds) > 0 {
+		b.WriteString("\nEach rebuild + restart round against the hot edits around it (medians; the machine's load varies over a run):\n\n")
+		b.WriteString("| round after gen | hot gens | load1 | save → applied ms (build, load) | rebuild + restart ms (go build) | ratio |\n|---|---|---|---|---|---|\n")
+		for _, rd := range s.Rounds {
+			fmt.Fprintf(&b, "| %d | %d–%d | %.1f | %.0f (%.0f, %.0f) | %.0f (%.0f) | %.2f× |\n",
+				rd.AfterGen, rd.FromGen, rd.ToGen, rd.Load1Median, rd.HotMedian, rd.HotBuildMSMed, rd.HotLoadMSMed, rd.RestartMedian, rd.RestartBuildMS, rd.Ratio)
+		}
+	}
 	return b.String()
 }

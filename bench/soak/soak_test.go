@@ -117,6 +117,9 @@ func TestSummary(t *testing.T) {
 	if s.SaveAppliedMedian != 4005.5 || s.RestartMedian != 2050 || s.SaveAppliedOverRS != 4005.5/2050 {
 		t.Errorf("save→applied %v, restart %v, ratio %v", s.SaveAppliedMedian, s.RestartMedian, s.SaveAppliedOverRS)
 	}
+	if len(s.Rounds) != 2 || s.Rounds[0].FromGen != 1 || s.Rounds[0].ToGen != 4 || s.Rounds[1].FromGen != 7 || s.Rounds[1].ToGen != 10 || s.Rounds[0].Ratio != 4002.5/2050 {
+		t.Errorf("rounds: %+v", s.Rounds)
+	}
 	if s.HasLinkMS || s.LinkMedian != 0 {
 		t.Errorf("link_ms without any: %+v", s)
 	}
@@ -178,7 +181,7 @@ func TestWrite(t *testing.T) {
 	if err := write(r, dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"soak.json", "soak.csv", "restarts.csv", "summary.md", "rss.png", "so.png", "disk.png", "load.png", "save_applied.png", "build.png", "soak.png"} {
+	for _, f := range []string{"soak.json", "soak.csv", "restarts.csv", "summary.md", "rss.png", "so.png", "disk.png", "load.png", "save_applied.png", "build.png", "launcher_rss.png", "machine_load.png", "soak.png"} {
 		fi, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || fi.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
