@@ -10,7 +10,7 @@
 // events.jsonl, summary.md and PNG charts into -out.
 //
 //	go run . -n 500 -hotreload /tmp/hr                     # from bench/soak (see run.sh)
-//	go run . -n 60 -env GOHOT_LINK=shared -mode shared     # another link mode
+//	go run . -n 60 -hotreload-flag=--link=shared -hotreload /tmp/hr   # another link mode (or -env HOTRELOAD_LINK=shared)
 //	go run . -plot bench/results/DATE/soak-httpbin/soak.json   # redraw the charts only
 //
 // Guards: -max-rss (the program's VmRSS), -max-disk (du of the state dir)
@@ -52,7 +52,7 @@ var (
 	outDir       = flag.String("out", "", "results directory (default: bench/results/<date>/soak-<program>[-<mode>] of the repository)")
 	workDir      = flag.String("work", "", "scratch directory (default: a new temporary one, removed at the end unless -keep)")
 	keep         = flag.Bool("keep", false, "keep the scratch directory")
-	mode         = flag.String("mode", "", "label of the link mode measured, for the output (default: plugin, or the value of GOHOT_LINK given with -env)")
+	mode         = flag.String("mode", "", "label of the link mode measured, for the output (default: hotreload run's --link among -hotreload-flag, else HOTRELOAD_LINK, else plugin)")
 	maxRSSFlag   = flag.String("max-rss", "12G", "stop when the program's RSS exceeds this (0: no limit)")
 	maxDiskFlag  = flag.String("max-disk", "30G", "stop when the state dir's disk usage exceeds this (0: no limit)")
 	minFreeFlag  = flag.String("min-free", "5G", "stop when the free space of the state dir's file system falls below this")
@@ -68,8 +68,8 @@ var (
 )
 
 func init() {
-	flag.Var(&envs, "env", "KEY=VALUE added to `hotreload run`'s environment (repeatable), e.g. -env GOHOT_LINK=shared")
-	flag.Var(&hrFlags, "hotreload-flag", "flag added to `hotreload run` before the package (repeatable), e.g. -hotreload-flag=--link=shared")
+	flag.Var(&envs, "env", "KEY=VALUE added to `hotreload run`'s environment (repeatable), e.g. -env HOTRELOAD_LINK=shared")
+	flag.Var(&hrFlags, "hotreload-flag", "argument added to `hotreload run` before the package (repeatable), e.g. -hotreload-flag=--link=shared")
 }
 
 func main() {
@@ -89,12 +89,7 @@ func main() {
 	s.r.Meta = Meta{Started: time.Now().UTC().Format(time.RFC3339), Hotreload: hr, Args: os.Args[1:], Env: envs,
 		HotreloadFlags: hrFlags, N: *nEdits, Commit: os.Getenv("BENCH_COMMIT"), Mode: *mode}
 	if s.r.Meta.Mode == "" {
-		s.r.Meta.Mode = "plugin"
-		for _, e := range envs {
-			if v, ok := strings.CutPrefix(e, "GOHOT_LINK="); ok && v != "" {
-				s.r.Meta.Mode = v
-			}
-		}
+		s.r.Meta.Mode = linkMode(os.Getenv("HOTRELOAD_LINK"), envs, hrFlags)
 	}
 	s.r.Meta.MaxRSS, err = parseSize(*maxRSSFlag)
 	check(err)
@@ -135,6 +130,34 @@ func main() {
 		}
 	}
 	s.run()
+}
+
+// linkMode is the link mode a run measures, for its label: hotreload run's
+// --link flag among the extra flags, else HOTRELOAD_LINK (or GOHOT_LINK)
+// among the extra environment or in ours, else plugin (the default).
+func linkMode(inherited string, env, flags []string) string {
+	mode := inherited
+	for _, e := range env {
+		for _, k := range []string{"HOTRELOAD_LINK=", "GOHOT_LINK="} {
+			if v, ok := strings.CutPrefix(e, k); ok {
+				mode = v
+			}
+		}
+	}
+	for i, f := range flags {
+		name, v, hasV := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		if name != "link" {
+			continue
+		}
+		if !hasV && i+1 < len(flags) {
+			v = flags[i+1]
+		}
+		mode = v
+	}
+	if mode == "" {
+		return "plugin"
+	}
+	return mode
 }
 
 // repoRoot is the repository around the working directory (the directory

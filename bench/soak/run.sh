@@ -14,8 +14,8 @@
 #
 #   bench/soak/run.sh                                   # 500 edits, today's default (plugin) mode
 #   N=60 bench/soak/run.sh                              # the validation run of the doc
-#   HOTRELOAD=/tmp/hr N=100 bench/soak/run.sh -env GOHOT_LINK=shared   # another link mode
-#   bench/soak/run.sh -hotreload-flag=--some-flag -max-rss 8G          # extra args go to the soak command
+#   HOTRELOAD=/tmp/hr N=100 bench/soak/run.sh -hotreload-flag=--link=shared   # another link mode
+#   bench/soak/run.sh -env HOTRELOAD_LINK=shared -max-rss 8G           # extra args go to the soak command
 #   (cd bench/soak && go run . -plot ../results/DATE/soak-httpbin/soak.json)   # redraw the charts
 #
 # Guards (flags of the soak command, defaults): -max-rss 12G (the program's

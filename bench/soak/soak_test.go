@@ -215,3 +215,23 @@ func TestQuantile(t *testing.T) {
 		t.Error("quantile of nothing")
 	}
 }
+
+func TestLinkMode(t *testing.T) {
+	for _, c := range []struct {
+		inherited  string
+		env, flags []string
+		want       string
+	}{
+		{"", nil, nil, "plugin"},
+		{"shared", nil, nil, "shared"},
+		{"", []string{"HOTRELOAD_LINK=shared"}, nil, "shared"},
+		{"", []string{"GOHOT_LINK=x"}, nil, "x"},
+		{"", nil, []string{"--link=shared"}, "shared"},
+		{"", nil, []string{"-tags", "x", "-link", "shared"}, "shared"},
+		{"shared", nil, []string{"--link=plugin"}, "plugin"},
+	} {
+		if got := linkMode(c.inherited, c.env, c.flags); got != c.want {
+			t.Errorf("linkMode(%q, %q, %q) = %q, want %q", c.inherited, c.env, c.flags, got, c.want)
+		}
+	}
+}
