@@ -91,7 +91,8 @@ func TestLiveReload(t *testing.T) {
 }
 
 // foreignPatch is the script command `foreignpatch SOCKET FILE`: it
-// writes FILE, a copy of the first patch of the agent at SOCKET whose
+// writes FILE, a copy of the last patch applied by the agent at SOCKET
+// (the launcher keeps only that one's plugin) whose
 // manifest names another build as its base (another-binary/xyz), and sets
 // $BUILD_ID to the running program's build.
 func foreignPatch(ts *testscript.TestScript, neg bool, args []string) {
@@ -105,7 +106,12 @@ func foreignPatch(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil || len(status.Generations) == 0 {
 		ts.Fatalf("status: %v %+v", err, status)
 	}
-	plugin := status.Generations[0].Plugin
+	var plugin string
+	for _, g := range status.Generations {
+		if g.Kind == protocol.KindApply {
+			plugin = g.Plugin
+		}
+	}
 	m, err := protocol.ReadManifest(protocol.ManifestPath(plugin))
 	ts.Check(err)
 	m.BaseBuildID = "another-binary/xyz"

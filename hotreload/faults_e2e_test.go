@@ -53,7 +53,7 @@ func copyPatch(t *testing.T, from, so string, edit func(*protocol.Manifest)) {
 }
 
 // TestFaultConcurrentApplies: seven `hotreload apply` at the same time,
-// under load: the session's own four patches (each applied: a new
+// under load: the session's own four patches (copies of them: each applied: a new
 // generation each, numbered one after the other whatever the order they
 // were served in), a copy of one of them at another path (the same
 // plugin is loaded already: refused, or applied), a patch for another
@@ -70,16 +70,20 @@ func TestFaultConcurrentApplies(t *testing.T) {
 	s := startTags(t, "")
 	token := map[string]string{} // plugin -> the token its code serves
 	var own []string
+	dir := t.TempDir()
 	for i := 1; i <= 4; i++ {
 		tok := fmt.Sprintf("g%d", i)
 		s.patch(tok)
 		st := s.status()
 		last := st.Generations[len(st.Generations)-1]
-		token[last.Plugin] = tok
-		own = append(own, last.Plugin)
+		// The launcher removes a plugin once a newer patch is applied
+		// (statedir.go): keep a copy of each.
+		so := filepath.Join(dir, tok+".so")
+		copyPatch(t, last.Plugin, so, nil)
+		token[so] = tok
+		own = append(own, so)
 	}
 	st := s.status()
-	dir := t.TempDir()
 	foreign := filepath.Join(dir, "foreign.so")
 	copyPatch(t, own[0], foreign, func(m *protocol.Manifest) { m.BaseBuildID = "another-binary/xyz" })
 	twin := filepath.Join(dir, "twin.so")

@@ -40,6 +40,11 @@ func (r *run) change(files []string) (code int, exited bool) {
 	r.resync()
 	before := r.patchDirEntries()
 	res, err := r.builder.Build()
+	if err != nil || len(res.Refusals) > 0 || res.Unchanged {
+		// No plugin to load: of its directory, as of the others, only
+		// the sources of the newest few stay (statedir.go).
+		defer r.trimPatches()
+	}
 	if err != nil {
 		r.buildFailed(err, before)
 		return 0, false
@@ -154,8 +159,14 @@ func (r *run) apply(res *patcher.Result, start time.Time) {
 			kind = protocol.CodeTimeout
 		}
 		r.emit(events.Event{Event: events.Error, Kind: kind, Message: err.Error()})
+		if kind == protocol.CodeTimeout {
+			r.trimPatches() // the agent may still be loading it
+		} else {
+			r.dropPatch(filepath.Dir(res.Plugin))
+		}
 		return
 	}
+	r.supersede(filepath.Dir(res.Plugin))
 	r.builder.MarkApplied(res)
 	r.gen = resp.Gen
 	r.emit(events.Event{

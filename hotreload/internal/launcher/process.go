@@ -19,6 +19,8 @@ func (r *run) launch() error {
 	// The agent listens on its default socket, where `hotreload status`,
 	// `apply` and `revert` find it by pid.
 	cmd.Env = os.Environ()
+	// The agent's status reports the state directory's size.
+	cmd.Env = append(cmd.Env, protocol.EnvStateDir+"="+r.state)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = r.opts.Stdin, r.opts.Stdout, r.opts.Stderr
 	if r.ibazel() {
 		cmd.Stdin = nil // ibazel's notifications are the launcher's
