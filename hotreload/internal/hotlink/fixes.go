@@ -1,5 +1,7 @@
 package hotlink
 
+import _ "embed"
+
 // A fix is one exact replacement in one file of cmd/link/internal/ld.
 type fix struct {
 	file     string // base name, in cmd/link/internal/ld
@@ -31,11 +33,30 @@ var fixes = []fix{
 	},
 	{
 		file: "lib.go",
-		why:  "a plugin loads only the shared library's symbols it refers to (and those the linker looks up by name)",
+		why:  "a plugin loads only the shared library's symbols it refers to, those the linker looks up by name, and what their type data points to (hotlink_shlib.go)",
+		old:  "\tsymAddr := map[string]uint64{}\n\tfor _, elfsym := range syms {\n",
+		new:  "\tsymAddr := map[string]uint64{}\n\tkeep, keptTargets := shlibKeep(ctxt, f, syms)\n\tfor symi, elfsym := range syms {\n",
+	},
+	{
+		file: "lib.go",
+		why:  "(the same: only the relocations of loaded type data are kept, already read by shlibKeep)",
+		old:  "\t// Load relocations.\n",
+		new:  "\tif keep != nil {\n\t\tctxt.Shlibs = append(ctxt.Shlibs, Shlib{Path: libpath, Hash: hash, Deps: deps, File: f, symAddr: symAddr, relocTarget: keptTargets})\n\t\treturn\n\t}\n\n\t// Load relocations.\n",
+	},
+	{
+		file: "lib.go",
+		why:  "a plugin's link reads a shared library's symbol names from one copy of its string table",
+		old:  "\tsyms, err := f.DynamicSymbols()\n\tif err != nil {\n\t\tErrorf(\"cannot read symbols from shared library: %s\", libpath)",
+		new:  "\tsyms, err := shlibDynamicSymbols(ctxt, f)\n\tif err != nil {\n\t\tErrorf(\"cannot read symbols from shared library: %s\", libpath)",
+	},
+	{
+		file: "lib.go",
+		why:  "(the same)",
 		old:  "\t\tl := ctxt.loader\n\t\ts := l.LookupOrCreateSym(symname, ver)\n",
-		new: "\t\tl := ctxt.loader\n\t\tsymAddr[elfsym.Name] = elfsym.Value\n" +
-			"\t\tif ctxt.BuildMode == BuildModePlugin && !strings.HasPrefix(symname, \"type:\") && !strings.HasPrefix(symname, \"runtime.\") && !strings.HasPrefix(symname, \"go:\") && l.Lookup(symname, ver) == 0 {\n" +
-			"\t\t\tcontinue // nothing the plugin links refers to it\n\t\t}\n" +
+		new: "\t\tl := ctxt.loader\n" +
+			"\t\tif keep != nil && !keep[symi] {\n" +
+			"\t\t\tcontinue // nothing the plugin links reaches it\n\t\t}\n" +
+			"\t\tsymAddr[elfsym.Name] = elfsym.Value\n" +
 			"\t\ts := l.LookupOrCreateSym(symname, ver)\n",
 	},
 	{
@@ -75,51 +96,14 @@ var fixes = []fix{
 // answers to its C linker flag probes. Unset, it probes as cmd/link does.
 const FlagCacheEnv = "GOHOT_LINKFLAG_CACHE"
 
-// flagCacheFile is added to cmd/link/internal/ld: linkerFlagSupported
-// answers from files in $GOHOT_LINKFLAG_CACHE, one per question, named by
-// a digest of everything the answer depends on (the probe's arguments and
-// the C linker's file).
-const flagCacheFile = `package ld
+// The files added to cmd/link/internal/ld (ldsrc/*.go.src): flagcache
+// answers the C linker's flag probes from files in $GOHOT_LINKFLAG_CACHE,
+// one per question, named by a digest of everything the answer depends on
+// (the probe's arguments and the C linker's file); shlib chooses which of
+// a shared library's symbols a plugin's link loads.
+//
+//go:embed ldsrc/flagcache.go.src
+var flagCacheFile string
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-
-	"cmd/internal/sys"
-)
-
-func linkerFlagSupported(arch *sys.Arch, linker, altLinker, flag string) bool {
-	dir := os.Getenv("` + FlagCacheEnv + `")
-	if dir == "" {
-		return linkerFlagSupportedUncached(arch, linker, altLinker, flag)
-	}
-	id := []string{arch.Name, linker, altLinker, flag}
-	id = append(id, hostlinkArchArgs(arch)...)
-	id = append(id, trimLinkerArgv(append(ldflag, flagExtldflags...))...)
-	if p, err := exec.LookPath(linker); err == nil {
-		if fi, err := os.Stat(p); err == nil {
-			id = append(id, p, fi.ModTime().String(), strconv.FormatInt(fi.Size(), 10))
-		}
-	}
-	sum := sha256.Sum256([]byte(strings.Join(id, "\x00")))
-	file := filepath.Join(dir, hex.EncodeToString(sum[:12]))
-	if b, err := os.ReadFile(file); err == nil && len(b) == 1 {
-		return b[0] == '1'
-	}
-	ok := linkerFlagSupportedUncached(arch, linker, altLinker, flag)
-	v := []byte("0")
-	if ok {
-		v = []byte("1")
-	}
-	tmp := file + ".tmp" + strconv.Itoa(os.Getpid())
-	if os.WriteFile(tmp, v, 0o644) == nil {
-		os.Rename(tmp, file)
-	}
-	return ok
-}
-`
+//go:embed ldsrc/shlib.go.src
+var shlibFile string

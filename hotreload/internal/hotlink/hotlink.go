@@ -113,6 +113,8 @@ func fixedSources(dir, goVersion string) (map[string]string, string, error) {
 		fmt.Fprintf(h, "%q -> %q\n", f.old, f.new)
 	}
 	texts["hotlink_flagcache.go"] = flagCacheFile
+	texts["hotlink_shlib.go"] = shlibFile
 	h.Write([]byte(flagCacheFile))
+	h.Write([]byte(shlibFile))
 	return texts, goVersion + "-" + hex.EncodeToString(h.Sum(nil)[:8]), nil
 }
