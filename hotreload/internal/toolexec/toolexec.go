@@ -187,19 +187,22 @@ func SelfID() (string, error) {
 
 // compile is one parsed compiler invocation.
 type compile struct {
-	args     []string
-	goroot   string
-	pkg      string // -p
-	lang     string // -lang
-	race     bool
-	dynlink  bool // -dynlink: a package of a plugin build (the patch kit)
-	pkgIdx   int  // index of the -p value in args (-1: none)
-	pkgEq    bool // the value is in the flag's own argument (-p=v)
-	asMain   bool // the kit's package main, compiled as "main" (mainAsMain)
-	runtime  bool // -+: the runtime or a package it depends on
-	trimIdx  int  // index of the -trimpath value in args, or -1
-	trimEq   bool // the value is in the flag's own argument (-trimpath=v)
-	firstSrc int  // index of the first .go file in args
+	args    []string
+	goroot  string
+	pkg     string // -p
+	lang    string // -lang
+	race    bool
+	dynlink bool // -dynlink: a package of a plugin build (the patch kit)
+	// linkshared: a package of a -linkshared build, whose archives are
+	// the kit's (hotreload run --link=shared)
+	linkshared bool
+	pkgIdx     int  // index of the -p value in args (-1: none)
+	pkgEq      bool // the value is in the flag's own argument (-p=v)
+	asMain     bool // the kit's package main, compiled as "main" (mainAsMain)
+	runtime    bool // -+: the runtime or a package it depends on
+	trimIdx    int  // index of the -trimpath value in args, or -1
+	trimEq     bool // the value is in the flag's own argument (-trimpath=v)
+	firstSrc   int  // index of the first .go file in args
 }
 
 func parseCompile(args []string) (*compile, error) {
@@ -230,6 +233,8 @@ func parseCompile(args []string) (*compile, error) {
 			c.pkg, c.pkgIdx, c.pkgEq = a[len("-p="):], i, true
 		case a == "-dynlink":
 			c.dynlink = true
+		case a == "-linkshared":
+			c.linkshared = true
 		case a == "-trimpath":
 			c.trimIdx = i + 1
 		case strings.HasPrefix(a, "-trimpath="): // rules_go's form
@@ -339,10 +344,18 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 // compiled them — so that a patch can import it (under its import path,
 // mapped to "main") and name its types, which then are the program's own.
 //
-// Under the go command the kit says which package that is (kit.MainEnv);
+// Under the go command the kit says which package that is (kit.MainEnv),
+// or it is the host's own package main (a -linkshared build);
 // under the hot SDK every -dynlink build of a main package is a
 // go_hot_binary's kit (the SDK is selected only by its transition).
 func (c *compile) mainAsMain(srcs []string) {
+	if c.dynlink && c.linkshared && c.pkg == "main" {
+		// A -linkshared program's package main is compiled -dynlink as
+		// "main" already, and its archive is the kit's: only its plugin
+		// table must go (an executable never reads it).
+		c.asMain = true
+		return
+	}
 	if !c.dynlink || c.pkg == "main" || c.pkgIdx < 0 {
 		return
 	}
