@@ -368,6 +368,7 @@ func (s *soak) startHot() error {
 		s.r.Start.LauncherRSSKB = lm.RSS
 	}
 	s.r.Start.StateDiskBytes = du(s.state)
+	s.r.Start.HeldDeleted, _ = heldDeleted(ready.PID)
 	s.knownSO = soFiles(s.state)
 	log.Printf("before the first edit: RSS %.1f MB, state dir %.1f MB", float64(m.RSS)/1024, float64(s.r.Start.StateDiskBytes)/1e6)
 	return nil
@@ -501,12 +502,13 @@ wait:
 		}
 	}
 	g.StateDisk, g.PatchesDisk, g.FreeDisk = du(s.state), du(filepath.Join(s.state, "patches")), freeDisk(s.state)
+	g.HeldDeleted, g.HeldFiles = heldDeleted(s.r.Start.PID)
 	served := "served"
 	if !g.Served {
 		served = "NOT SERVED: " + g.Body
 	}
-	log.Printf("gen %3d: save→applied %5.0f ms (build %5.0f, load %5.1f, apply %.2f) RSS %6.1f MB, .so %5.1f MB, state %7.1f MB, %s",
-		i, g.SaveAppliedMS, g.ev("build_ms"), g.ev("load_ms"), g.ev("apply_ms"), float64(g.RSSKB)/1024, float64(g.SOBytes)/1e6, float64(g.StateDisk)/1e6, served)
+	log.Printf("gen %3d: save→applied %5.0f ms (build %5.0f, load %5.1f, apply %.2f) RSS %6.1f MB, .so %5.1f MB, state %7.1f MB + held %6.1f MB, %s",
+		i, g.SaveAppliedMS, g.ev("build_ms"), g.ev("load_ms"), g.ev("apply_ms"), float64(g.RSSKB)/1024, float64(g.SOBytes)/1e6, float64(g.StateDisk)/1e6, float64(g.HeldDeleted)/1e6, served)
 	return g, nil
 }
 

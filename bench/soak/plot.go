@@ -105,9 +105,11 @@ func charts(r *Result) ([]string, []*plot.Plot, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	disk, err := chart("state dir on disk (du)", "MB",
+	disk, err := chart("disk: state dir (du) + deleted files still mapped", "MB",
 		genSeries(gs, "state dir", blue, func(g Gen) (float64, bool) { return float64(g.StateDisk) / 1e6, true }),
-		genSeries(gs, "patches/", orange, func(g Gen) (float64, bool) { return float64(g.PatchesDisk) / 1e6, true }))
+		genSeries(gs, "patches/", orange, func(g Gen) (float64, bool) { return float64(g.PatchesDisk) / 1e6, true }),
+		genSeries(gs, "held by the program (deleted, mapped)", green, func(g Gen) (float64, bool) { return float64(g.HeldDeleted) / 1e6, g.HeldDeleted >= 0 }),
+		genSeries(gs, "total", red, func(g Gen) (float64, bool) { return float64(g.StateDisk+max(0, g.HeldDeleted)) / 1e6, true }))
 	if err != nil {
 		return nil, nil, err
 	}

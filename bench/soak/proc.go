@@ -75,6 +75,58 @@ func du(dir string) int64 {
 	return n
 }
 
+// deletedMapping is a mapping of a file that was deleted.
+type deletedMapping struct {
+	addr string // start-end, the name of its /proc/PID/map_files entry
+	file string // device:inode
+	path string
+}
+
+// parseDeletedMaps lists the mappings of deleted files in /proc/PID/maps,
+// one per file.
+func parseDeletedMaps(maps string) []deletedMapping {
+	var out []deletedMapping
+	seen := map[string]bool{}
+	for _, line := range strings.Split(maps, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 7 || f[len(f)-1] != "(deleted)" || f[4] == "0" {
+			continue
+		}
+		key := f[3] + ":" + f[4]
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, deletedMapping{addr: f[0], file: key, path: strings.Join(f[5:len(f)-1], " ")})
+	}
+	return out
+}
+
+// heldDeleted is the disk space a process holds through files it maps
+// that were deleted — the agent unlinks its private copy of a plugin once
+// it is mapped: du of a directory no longer sees it, the file system does
+// until the process exits. Sizes come from /proc/PID/map_files (root or
+// the same user).
+func heldDeleted(pid int) (bytes int64, files int) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		return -1, 0
+	}
+	for _, m := range parseDeletedMaps(string(b)) {
+		fi, err := os.Stat(fmt.Sprintf("/proc/%d/map_files/%s", pid, m.addr))
+		if err != nil {
+			continue
+		}
+		files++
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			bytes += st.Blocks * 512
+		} else {
+			bytes += fi.Size()
+		}
+	}
+	return bytes, files
+}
+
 // soFiles lists the .so files under dir with their sizes.
 func soFiles(dir string) map[string]int64 {
 	out := map[string]int64{}

@@ -62,6 +62,7 @@ type Start struct {
 	RSSFileKB      int64   `json:"rss_file_kb"`
 	LauncherRSSKB  int64   `json:"launcher_rss_kb"`
 	StateDiskBytes int64   `json:"state_disk_bytes"` // du of the state dir before the first edit
+	HeldDeleted    int64   `json:"held_deleted_bytes"`
 }
 
 // Gen is one edit and the generation it made.
@@ -86,6 +87,8 @@ type Gen struct {
 	StateDisk     int64              `json:"state_disk_bytes"` // du of the whole state dir
 	PatchesDisk   int64              `json:"patches_disk_bytes"`
 	FreeDisk      int64              `json:"free_disk_bytes"`
+	HeldDeleted   int64              `json:"held_deleted_bytes"` // deleted files the program still maps (its private copies of plugins)
+	HeldFiles     int                `json:"held_deleted_files"`
 	Functions     []string           `json:"functions,omitempty"`
 	NotLive       []string           `json:"not_live,omitempty"`
 }
@@ -119,13 +122,15 @@ type Summary struct {
 	GenNRSSKB     int64  `json:"genN_rss_kb"`
 	StartDisk     int64  `json:"start_disk_bytes"`
 	GenNDisk      int64  `json:"genN_disk_bytes"`
+	GenNHeld      int64  `json:"genN_held_deleted_bytes"`
+	GenNHeldFiles int    `json:"genN_held_deleted_files"`
 	SOMedianBytes int64  `json:"so_median_bytes"`
 	SOTotalBytes  int64  `json:"so_total_bytes"`
 
 	RSSPerPatchKB      float64 `json:"rss_per_patch_kb"`       // (genN − start) / N
 	RSSSlopeKB         float64 `json:"rss_slope_kb"`           // least-squares slope over the generations
 	RSSAnonPerPatchKB  float64 `json:"rss_anon_per_patch_kb"`  // (genN − start) / N, anonymous only
-	DiskPerPatchBytes  float64 `json:"disk_per_patch_bytes"`   // (genN − start) / N
+	DiskPerPatchBytes  float64 `json:"disk_per_patch_bytes"`   // (genN − start) / N, state dir + deleted files held
 	LoadGen1MS         float64 `json:"load_gen1_ms"`           // load_ms of generation 1
 	LoadGenNMS         float64 `json:"load_genN_ms"`           // and of the last
 	LoadRatio          float64 `json:"load_ratio"`             // genN / gen1
@@ -136,6 +141,7 @@ type Summary struct {
 	SaveAppliedFirst10 float64 `json:"save_applied_first10_median_ms"`
 	SaveAppliedLast10  float64 `json:"save_applied_last10_median_ms"`
 	BuildMedian        float64 `json:"build_median_ms"` // applied.build_ms
+	GenerateMedian     float64 `json:"generate_median_ms,omitempty"`
 	CompileMedian      float64 `json:"compile_median_ms,omitempty"`
 	LinkMedian         float64 `json:"link_median_ms,omitempty"`
 	LoadMedian         float64 `json:"load_median_ms"`
@@ -228,9 +234,10 @@ func (r *Result) summarize() {
 	if n := len(gs); n > 0 {
 		first, last := gs[0], gs[n-1]
 		s.Gen1RSSKB, s.GenNRSSKB, s.GenNDisk = first.RSSKB, last.RSSKB, last.StateDisk
+		s.GenNHeld, s.GenNHeldFiles = last.HeldDeleted, last.HeldFiles
 		s.RSSPerPatchKB = float64(last.RSSKB-r.Start.RSSKB) / float64(n)
 		s.RSSAnonPerPatchKB = float64(last.RSSAnonKB-r.Start.RSSAnonKB) / float64(n)
-		s.DiskPerPatchBytes = float64(last.StateDisk-r.Start.StateDiskBytes) / float64(n)
+		s.DiskPerPatchBytes = float64(last.StateDisk+max(0, last.HeldDeleted)-r.Start.StateDiskBytes-max(0, r.Start.HeldDeleted)) / float64(n)
 		s.RSSSlopeKB = slope(pick(gs, func(g Gen) float64 { return float64(g.Gen) }), pick(gs, func(g Gen) float64 { return float64(g.RSSKB) }))
 		s.SOMedianBytes = int64(median(pick(gs, func(g Gen) float64 { return float64(g.SOBytes) })))
 		load := pick(gs, func(g Gen) float64 { return g.ev("load_ms") })
@@ -247,6 +254,9 @@ func (r *Result) summarize() {
 		s.ApplyMedian = median(pick(gs, func(g Gen) float64 { return g.ev("apply_ms") }))
 		if s.HasCompileMS {
 			s.CompileMedian = median(pick(gs, func(g Gen) float64 { return g.ev("compile_ms") }))
+		}
+		if gs[0].hasEv("generate_ms") {
+			s.GenerateMedian = median(pick(gs, func(g Gen) float64 { return g.ev("generate_ms") }))
 		}
 		if s.HasLinkMS {
 			s.LinkMedian = median(pick(gs, func(g Gen) float64 { return g.ev("link_ms") }))
@@ -306,12 +316,12 @@ func (r *Result) summarize() {
 // fixed ones, one column per *_ms field any applied event had.
 var csvColumns = []string{"gen", "time", "value", "save", "load1", "change_ms", "save_applied_ms"}
 
-var csvTail = []string{"served", "request_ms", "rss_kb", "rss_anon_kb", "rss_file_kb", "launcher_rss_kb", "so_bytes", "so_files", "state_disk_bytes", "patches_disk_bytes", "free_disk_bytes"}
+var csvTail = []string{"served", "request_ms", "rss_kb", "rss_anon_kb", "rss_file_kb", "launcher_rss_kb", "so_bytes", "so_files", "state_disk_bytes", "patches_disk_bytes", "held_deleted_bytes", "held_deleted_files", "free_disk_bytes"}
 
 // eventColumns are the *_ms fields of the applied events, the documented
 // ones first (docs/EVENTS.md), then any others in name order.
 func eventColumns(gs []Gen) []string {
-	known := []string{"build_ms", "compile_ms", "link_ms", "load_ms", "apply_ms", "total_ms"}
+	known := []string{"build_ms", "generate_ms", "compile_ms", "link_ms", "load_ms", "apply_ms", "total_ms"}
 	seen := map[string]bool{}
 	for _, g := range gs {
 		for k := range g.EventMS {
@@ -353,7 +363,8 @@ func writeCSV(w io.Writer, gs []Gen) error {
 		row = append(row, strconv.FormatBool(g.Served), f64(g.RequestMS),
 			strconv.FormatInt(g.RSSKB, 10), strconv.FormatInt(g.RSSAnonKB, 10), strconv.FormatInt(g.RSSFileKB, 10),
 			strconv.FormatInt(g.LauncherRSSKB, 10), strconv.FormatInt(g.SOBytes, 10), strconv.Itoa(g.SOFiles),
-			strconv.FormatInt(g.StateDisk, 10), strconv.FormatInt(g.PatchesDisk, 10), strconv.FormatInt(g.FreeDisk, 10))
+			strconv.FormatInt(g.StateDisk, 10), strconv.FormatInt(g.PatchesDisk, 10), strconv.FormatInt(g.HeldDeleted, 10), strconv.Itoa(g.HeldFiles),
+			strconv.FormatInt(g.FreeDisk, 10))
 		cw.Write(row)
 	}
 	cw.Flush()
@@ -405,7 +416,7 @@ func (r *Result) summaryMarkdown() string {
 	row("save → applied / rebuild + restart", fmt.Sprintf("%.2f×", s.SaveAppliedOverRS))
 	bl := fmt.Sprintf("%.0f ms", s.BuildMedian)
 	if s.HasCompileMS || s.HasLinkMS {
-		bl += fmt.Sprintf(" (compile %.0f, link %.0f)", s.CompileMedian, s.LinkMedian)
+		bl += fmt.Sprintf(" (generate %.0f, compile %.0f, link %.0f)", s.GenerateMedian, s.CompileMedian, s.LinkMedian)
 	}
 	row("build_ms median", bl)
 	row("load_ms gen 1 → gen N", fmt.Sprintf("%.1f → %.1f ms (×%.1f); first 5 / last 5 medians %.1f / %.1f", s.LoadGen1MS, s.LoadGenNMS, s.LoadRatio, s.LoadFirst5MS, s.LoadLast5MS))
@@ -413,7 +424,9 @@ func (r *Result) summaryMarkdown() string {
 	row("RSS before gen 1 → gen 1 → gen N", fmt.Sprintf("%s → %s → %s", kbMB(float64(s.StartRSSKB)), kbMB(float64(s.Gen1RSSKB)), kbMB(float64(s.GenNRSSKB))))
 	row("RSS growth per patch (mean; least-squares slope)", fmt.Sprintf("%s; %s (anonymous: %s)", kbMB(s.RSSPerPatchKB), kbMB(s.RSSSlopeKB), kbMB(s.RSSAnonPerPatchKB)))
 	row("patch .so size, median (all)", fmt.Sprintf("%s (%s)", mb(float64(s.SOMedianBytes)), mb(float64(s.SOTotalBytes))))
-	row("state dir on disk before gen 1 → gen N", fmt.Sprintf("%s → %s (%s per patch)", mb(float64(s.StartDisk)), mb(float64(s.GenNDisk)), mb(s.DiskPerPatchBytes)))
+	row("state dir on disk (du) before gen 1 → gen N", fmt.Sprintf("%s → %s", mb(float64(s.StartDisk)), mb(float64(s.GenNDisk))))
+	row("deleted files the program still maps after gen N (its private plugin copies; du misses them)", fmt.Sprintf("%s in %d files", mb(float64(max(0, s.GenNHeld))), s.GenNHeldFiles))
+	row("disk per patch (state dir + held deleted files)", mb(s.DiskPerPatchBytes))
 	if len(s.Rounds) > 0 {
 		b.WriteString("\nEach rebuild + restart round against the hot edits around it (medians; the machine's load varies over a run):\n\n")
 		b.WriteString("| round after gen | hot gens | load1 | save → applied ms (build, load) | rebuild + restart ms (go build) | ratio |\n|---|---|---|---|---|---|\n")

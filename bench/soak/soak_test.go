@@ -149,7 +149,7 @@ func TestCSV(t *testing.T) {
 		for i, h := range rows[0] {
 			col[h] = i
 		}
-		for _, h := range []string{"gen", "save_applied_ms", "build_ms", "load_ms", "apply_ms", "total_ms", "rss_kb", "so_bytes", "state_disk_bytes", "served"} {
+		for _, h := range []string{"gen", "save_applied_ms", "build_ms", "load_ms", "apply_ms", "total_ms", "rss_kb", "so_bytes", "state_disk_bytes", "held_deleted_bytes", "served"} {
 			if _, ok := col[h]; !ok {
 				t.Errorf("no column %s in %v", h, rows[0])
 			}
@@ -233,5 +233,22 @@ func TestLinkMode(t *testing.T) {
 		if got := linkMode(c.inherited, c.env, c.flags); got != c.want {
 			t.Errorf("linkMode(%q, %q, %q) = %q, want %q", c.inherited, c.env, c.flags, got, c.want)
 		}
+	}
+}
+
+func TestParseDeletedMaps(t *testing.T) {
+	maps := `00400000-00452000 r-xp 00000000 08:02 173521      /usr/bin/prog
+7f1c00000000-7f1c00100000 r--p 00000000 fd:00 4242        /tmp/.gohot-load-1-2/patch.so (deleted)
+7f1c00100000-7f1c00200000 r-xp 00100000 fd:00 4242        /tmp/.gohot-load-1-2/patch.so (deleted)
+7f1c00300000-7f1c00400000 rw-s 00000000 00:01 1000        /memfd:x (deleted)
+7f1d00000000-7f1d00021000 rw-p 00000000 00:00 0           (deleted)
+7f1e00000000-7f1e00001000 r--p 00000000 fd:00 77          /state/patches/p 1/patch.so (deleted)
+`
+	got := parseDeletedMaps(maps)
+	if len(got) != 3 || got[0].addr != "7f1c00000000-7f1c00100000" || got[0].path != "/tmp/.gohot-load-1-2/patch.so" || got[2].path != "/state/patches/p 1/patch.so" {
+		t.Errorf("parseDeletedMaps = %+v", got)
+	}
+	if n, files := heldDeleted(os.Getpid()); n < 0 || files < 0 {
+		t.Errorf("heldDeleted(self) = %d, %d", n, files)
 	}
 }
