@@ -108,8 +108,8 @@ func charts(r *Result) ([]string, []*plot.Plot, error) {
 	disk, err := chart("disk: state dir (du) + deleted files still mapped", "MB",
 		genSeries(gs, "state dir", blue, func(g Gen) (float64, bool) { return float64(g.StateDisk) / 1e6, true }),
 		genSeries(gs, "patches/", orange, func(g Gen) (float64, bool) { return float64(g.PatchesDisk) / 1e6, true }),
-		genSeries(gs, "held by the program (deleted, mapped)", green, func(g Gen) (float64, bool) { return float64(g.HeldDeleted) / 1e6, g.HeldDeleted >= 0 }),
-		genSeries(gs, "total", red, func(g Gen) (float64, bool) { return float64(g.StateDisk+max(0, g.HeldDeleted)) / 1e6, true }))
+		genSeries(gs, "held mapped (deleted)", green, func(g Gen) (float64, bool) { return float64(g.HeldDeleted) / 1e6, g.HeldDeleted >= 0 }),
+		genSeries(gs, "total", red, func(g Gen) (float64, bool) { return float64(g.diskBytes()) / 1e6, true }))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -137,6 +137,8 @@ func charts(r *Result) ([]string, []*plot.Plot, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	disk.Legend.Top, disk.Legend.Left = true, true // the lines rise to the right
+	rss.Legend.Top, rss.Legend.Left = true, true
 	launcher, err := chart("launcher (hotreload run) RSS", "MB",
 		genSeries(gs, "VmRSS of hotreload run", blue, func(g Gen) (float64, bool) { return float64(g.LauncherRSSKB) / 1024, g.LauncherRSSKB > 0 }))
 	if err != nil {

@@ -93,6 +93,10 @@ type Gen struct {
 	NotLive       []string           `json:"not_live,omitempty"`
 }
 
+// diskBytes is the disk the session uses after g: the state dir and the
+// deleted files the program still maps.
+func (g Gen) diskBytes() int64 { return g.StateDisk + max(0, g.HeldDeleted) }
+
 func (g Gen) ev(name string) float64 { return g.EventMS[name] }
 
 func (g Gen) hasEv(name string) bool { _, ok := g.EventMS[name]; return ok }

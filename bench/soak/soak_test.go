@@ -252,3 +252,20 @@ func TestParseDeletedMaps(t *testing.T) {
 		t.Errorf("heldDeleted(self) = %d, %d", n, files)
 	}
 }
+
+func TestGuards(t *testing.T) {
+	s := &soak{r: &Result{Meta: Meta{MaxRSS: 100 << 20, MaxDisk: 1 << 30}}, minFree: 5 << 30}
+	ok := Gen{Gen: 3, RSSKB: 50 << 10, StateDisk: 200 << 20, HeldDeleted: 500 << 20, FreeDisk: 10 << 30}
+	if why := s.guards(ok); why != "" {
+		t.Errorf("guards(%+v) = %q", ok, why)
+	}
+	for want, g := range map[string]Gen{
+		"-max-rss":  {Gen: 3, RSSKB: 200 << 10, FreeDisk: 10 << 30},
+		"-max-disk": {Gen: 3, StateDisk: 200 << 20, HeldDeleted: 900 << 20, FreeDisk: 10 << 30}, // held files count
+		"-min-free": {Gen: 3, FreeDisk: 1 << 30},
+	} {
+		if why := s.guards(g); !strings.Contains(why, want) {
+			t.Errorf("guards(%+v) = %q, want %s", g, why, want)
+		}
+	}
+}
