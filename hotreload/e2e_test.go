@@ -129,7 +129,8 @@ func TestRestartOnRude(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the instrumented standard library when the cache is cold")
 	}
-	s := startSession(t, "--restart-on-rude")
+	// Plugin mode (--link=shared is the default, and TestLinkShared's).
+	s := startSession(t, "--restart-on-rude", "--link=plugin")
 	s.Expect("/hit?page=home", "page home: 1 hits")
 	s.Expect("/hit?page=home", "page home: 2 hits")
 	s.Edit("store/store.go", "\ttotal int\n", "\ttotal int\n\tlast  string\n")

@@ -26,9 +26,9 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	race := fs.Bool("race", false, "build with the race detector, as go build -race (patches too)")
 	defaultLink := os.Getenv("HOTRELOAD_LINK")
 	if defaultLink == "" {
-		defaultLink = launcher.LinkPlugin
+		defaultLink = launcher.LinkShared
 	}
-	link := fs.String("link", defaultLink, "how patches are linked: plugin (each carries what it imports) or shared (the program is linked against the instrumented standard library as a shared library, and patches against it: KB instead of MB; see docs/PATCH-LINKING.md); default $HOTRELOAD_LINK or plugin")
+	link := fs.String("link", defaultLink, "how patches are linked: shared (the program is linked against the instrumented standard library as a shared library, and patches against it: KB, not MB; no DWARF) or plugin (each patch carries what it imports; DWARF kept); see docs/LIVE-RELOAD.md; default $HOTRELOAD_LINK or shared")
 	stateDir := fs.String("state-dir", "", "where to keep the binary, the patch kit and patches (default: the user cache dir)")
 	bazelKit := fs.String("bazel-kit", "", "run the binary of a go_hot_binary target, described by its kit.json (set by the target's launcher script)")
 	bazelRunfiles := fs.String("bazel-runfiles", "", "with --bazel-kit: the runfiles directory of the target's workspace")

@@ -37,7 +37,7 @@ func verbs() []verb {
 		{name: "goflags", run: goflagsVerb,
 			summary: "print the flags that make a plain go command build instrumented:\n" +
 				`CGO_ENABLED=1 GOFLAGS="$(hotreload goflags)" go build ./cmd/app`},
-		{name: "run", synopsis: "[--events=human|json] [--link=plugin|shared] [--restart-on-rude] [-tags t] <package> [-- args]", run: runVerb,
+		{name: "run", synopsis: "[--events=human|json] [--link=shared|plugin] [--restart-on-rude] [-tags t] <package> [-- args]", run: runVerb,
 			misuse: "[flags] <package> [-- args]",
 			summary: "build the program hot, run it, and patch it live on every save of\n" +
 				"a .go file of its module: edits apply with its state intact."},

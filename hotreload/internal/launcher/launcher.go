@@ -46,8 +46,8 @@ type Options struct {
 	// StateDir holds the binary, the kit and the patches; default: the
 	// user cache dir.
 	StateDir string
-	// Link is how patches are linked: LinkPlugin (also for "") or
-	// LinkShared.
+	// Link is how patches are linked: LinkShared or LinkPlugin (also
+	// for ""; hotreload run's default is LinkShared).
 	Link string
 	// Bazel, if set, runs a binary go_hot_binary built (`bazel run`):
 	// nothing is built, the kit is the one Bazel compiled.

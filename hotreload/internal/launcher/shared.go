@@ -57,7 +57,7 @@ func (r *run) prepareShared() (*sharedLink, string, error) {
 	goVersion, goroot, goflags := f[0], f[1], f[2]
 	for _, fl := range append(strings.Fields(goflags), r.opts.BuildFlags...) {
 		if fl == "-race" || fl == "--race" || fl == "-race=true" {
-			return nil, "--link=shared does not support -race yet: patches are plugins that carry their dependencies", nil
+			return nil, "--link=shared does not support -race yet: patches are plugins that carry their dependencies (--link=plugin)", nil
 		}
 	}
 	cache, err := os.UserCacheDir()
@@ -68,7 +68,7 @@ func (r *run) prepareShared() (*sharedLink, string, error) {
 	l, err := hotlink.Build(r.ctx, goroot, goVersion, cache)
 	var na *hotlink.NotApplicable
 	if errors.As(err, &na) {
-		return nil, fmt.Sprintf("--link=shared: %v; patches are plugins that carry their dependencies", err), nil
+		return nil, fmt.Sprintf("--link=shared: %v; patches are plugins that carry their dependencies (--link=plugin)", err), nil
 	}
 	if err != nil {
 		return nil, "", err
@@ -79,7 +79,10 @@ func (r *run) prepareShared() (*sharedLink, string, error) {
 	sum := sha256.Sum256([]byte(goVersion + "\n" + goroot + "\n" + r.opts.SelfID + "\n" + goflags))
 	s := &sharedLink{linker: l, pkgdir: filepath.Join(cache, "std", goVersion+"-"+hex.EncodeToString(sum[:6]))}
 	if err := r.buildSharedStd(s.pkgdir); err != nil {
-		return nil, "", err
+		if r.ctx.Err() != nil {
+			return nil, "", err
+		}
+		return nil, fmt.Sprintf("%v: patches are plugins that carry their dependencies (--link=plugin)", err), nil
 	}
 	pruneShared(filepath.Dir(s.pkgdir), s.pkgdir)
 	return s, "", nil
@@ -166,7 +169,7 @@ func (r *run) buildSharedStd(pkgdir string) error {
 		if r.ctx.Err() != nil {
 			return fmt.Errorf("building the shared standard library: stopped")
 		}
-		return fmt.Errorf("building the instrumented standard library as a shared library (go install -buildmode=shared -pkgdir=%s std) failed (see the errors above); run without --link=shared", pkgdir)
+		return fmt.Errorf("building the instrumented standard library as a shared library (go install -buildmode=shared -linkshared -pkgdir=%s std) failed (see the errors above)", pkgdir)
 	}
 	fmt.Fprintf(progress, "hotreload: shared standard library built in %.0f s\n", time.Since(start).Seconds())
 	return os.WriteFile(done, nil, 0o644)
