@@ -16,13 +16,16 @@ import (
 
 // Disk use. The agent writes one thing to disk: the private copy of a
 // plugin it loads (load.go), in a directory of its own named
-// LoadDirPrefix<pid>-<random>. The copy is removed as soon as
-// plugin.Open returns, loaded or refused: the process keeps the mapping
-// (Linux keeps an unlinked file's pages), and nothing needs the file
-// again (a revert switches slots; applying the same bytes again uses the
-// plugin already open). A process that dies while it loads (a patch's
-// init that exits or crashes, a kill) leaves its copy behind: the next
-// agent that loads a patch removes such directories of dead processes.
+// LoadDirPrefix<pid>-<random>. A copy refused, or whose load failed, is
+// removed as soon as plugin.Open returns. A loaded one stays while the
+// process lives: a debugger attached later reads the patch's DWARF from
+// the file the process mapped (delve reports "no such file" for an
+// unlinked one), and the file costs no disk the mapping does not hold
+// anyway (an unlinked file's blocks stay allocated while it is mapped).
+// Nothing else needs it (a revert switches slots; applying the same
+// bytes again uses the plugin already open). The copies of a process that
+// ended (or died while it loaded) are removed by the next agent that loads
+// a patch.
 
 // copies are this process's private copies still on disk, by directory.
 var copies = &copySet{dirs: map[string]bool{}}

@@ -27,10 +27,10 @@ import (
 //   - checkELF (elfcheck.go): the copy is a complete Go plugin for this
 //     process's architecture whose constructors are Go's own.
 //
-// Only then is the copy opened; it is unlinked once mapped (or refused),
-// so whatever happens to the original afterwards cannot reach the
-// process, and copies do not pile up (disk.go: the copies a process left
-// because it died while loading are removed by the next agent that loads
+// Only then is the copy opened. Whatever happens to the original
+// afterwards cannot reach the process. A refused copy is removed at once;
+// a loaded one stays while the process lives, for debuggers (disk.go: the
+// copies of processes that ended are removed by the next agent that loads
 // a patch).
 
 // maxPluginSize bounds the file copied (patches are tens of MB).

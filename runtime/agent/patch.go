@@ -162,7 +162,16 @@ func (a *Agent) open(path string, m *protocol.Manifest) (*plugin.Plugin, string,
 	if err != nil {
 		return nil, code, err
 	}
-	defer cleanup() // mapped by then: the process keeps its pages
+	// A loaded plugin's copy stays while the process lives: a debugger
+	// attached later reads the patch's DWARF from the file the process
+	// mapped (delve: "no such file" for an unlinked one), and it costs no
+	// disk the mapping does not hold anyway. Anything else goes at once.
+	keep := false
+	defer func() {
+		if !keep {
+			cleanup()
+		}
+	}()
 	if err := checkELF(cp, m.Size); err != nil {
 		return nil, protocol.CodeNotPlugin, fmt.Errorf("patch %s is not a plugin this process can load: %v; nothing was loaded", path, err)
 	}
@@ -202,6 +211,7 @@ func (a *Agent) open(path string, m *protocol.Manifest) (*plugin.Plugin, string,
 		return nil, protocol.CodeLoad, fmt.Errorf("patch %s does not load: %v; %s", path, o.err, hint)
 	}
 	a.loaded[m.SHA256] = loadedPlugin{patchID: m.PatchID, p: o.p}
+	keep = true
 	return o.p, "", nil
 }
 
