@@ -6,22 +6,25 @@
 # generation: the program's RSS (/proc/PID/status of the program, not the
 # launcher), the patch .so size, du of the launcher's state dir, the applied
 # event's build/compile/link/load/apply ms, save → applied, and one request
-# checking that the new code serves. Interleaved in the same run (before the
+# checking that the new code serves (the /deny handler's string becomes
+# "... soak-<gen>"). Interleaved in the same run (before the
 # first edit, every RESTART_EVERY edits, after the last): the baseline, a
 # rebuild + restart of the same program (warm `go build`, start, until it
 # serves the edit). Results: soak.json, soak.csv, restarts.csv,
 # events.jsonl, summary.md and PNG charts in bench/results/<date>/soak-<program>[-<mode>]/.
 #
 #   bench/soak/run.sh                                   # 500 edits, today's default (plugin) mode
-#   N=60 bench/soak/run.sh                              # the validation run of the doc
+#   HOTRELOAD=/tmp/hr N=60 RESTART_EVERY=10 RESTART_REPS=2 bench/soak/run.sh   # the plugin run of the doc
 #   HOTRELOAD=/tmp/hr N=100 bench/soak/run.sh -hotreload-flag=--link=shared   # another link mode
 #   bench/soak/run.sh -env HOTRELOAD_LINK=shared -max-rss 8G           # extra args go to the soak command
 #   (cd bench/soak && go run . -plot ../results/DATE/soak-httpbin/soak.json)   # redraw the charts
 #
 # Guards (flags of the soak command, defaults): -max-rss 12G (the program's
-# RSS), -max-disk 30G (du of the state dir), -min-free 5G (free disk): the run
-# stops early with a "soak: stopped early" line and still writes results and
-# charts. Plugin mode grows about 6–17 MB RSS and 11–37 MB of disk per patch.
+# RSS), -max-disk 30G (du of the state dir plus the deleted plugin copies the
+# program still maps), -min-free 5G (free disk): the run stops early with a
+# "soak: stopped early" line and still writes results and charts. Plugin mode
+# grows about 14 MB RSS and 37 MB of disk per patch of go-httpbin (500
+# patches: ~7 GB, ~19 GB); --link=shared about 0.5 and 0.8 MB.
 #
 # Environment:
 #   HOTRELOAD      hotreload binary (default: built from this tree into the
