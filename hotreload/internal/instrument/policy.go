@@ -8,7 +8,16 @@ import (
 // Excluded lists the packages compiled as they are, without instrumentation,
 // each with the reason found by testing. Keep it as small as possible: a
 // package listed here cannot be patched or mocked.
-var Excluded = map[string]string{}
+var Excluded = map[string]string{
+	// The patch loader itself. A patch that redirected plugin.Open would
+	// break every later load; and instrumented, plugin.Open is too costly
+	// to inline, so a debugger finds a function of its own to watch for
+	// plugin loads: delve 1.27 breakpoints its returns and, on detach,
+	// leaves them armed, and the next patch died of SIGTRAP
+	// (docs/PATCH-LINKING.md, "DWARF and debuggers"). Plain, it is
+	// inlined into the agent, as in any program.
+	"plugin": "the patch loader",
+}
 
 // NoEscape says whether packages other than the runtime's own pass
 // arguments to redirects without making them escape (see the rewriter's
