@@ -54,7 +54,7 @@ var (
 	keep         = flag.Bool("keep", false, "keep the scratch directory")
 	mode         = flag.String("mode", "", "label of the link mode measured, for the output (default: hotreload run's --link among -hotreload-flag, else HOTRELOAD_LINK, else plugin)")
 	maxRSSFlag   = flag.String("max-rss", "12G", "stop when the program's RSS exceeds this (0: no limit)")
-	maxDiskFlag  = flag.String("max-disk", "30G", "stop when the disk used by the state dir (du) plus the deleted files the program still maps (its private plugin copies) exceeds this (0: no limit)")
+	maxDiskFlag  = flag.String("max-disk", "30G", "stop when the disk used by the state dir (du) plus the plugin copies (and other deleted files) the program maps exceeds this (0: no limit)")
 	minFreeFlag  = flag.String("min-free", "5G", "stop when the free space of the state dir's file system falls below this")
 	maxTime      = flag.Duration("max-time", 0, "stop after this long (0: no limit)")
 	restartEvery = flag.Int("restart-every", 50, "measure the rebuild + restart baseline before the first edit, after every this many, and after the last")
@@ -287,7 +287,7 @@ func (s *soak) guards(g Gen) string {
 	case m.MaxRSS > 0 && g.RSSKB*1024 > m.MaxRSS:
 		return fmt.Sprintf("guard -max-rss hit: the program's RSS is %.0f MB > %.0f MB after %d patches", float64(g.RSSKB)/1024, float64(m.MaxRSS)/(1<<20), g.Gen)
 	case m.MaxDisk > 0 && g.diskBytes() > m.MaxDisk:
-		return fmt.Sprintf("guard -max-disk hit: the state dir and the deleted files the program maps hold %.0f MB > %.0f MB after %d patches", float64(g.diskBytes())/(1<<20), float64(m.MaxDisk)/(1<<20), g.Gen)
+		return fmt.Sprintf("guard -max-disk hit: the state dir and the plugin copies the program maps hold %.0f MB > %.0f MB after %d patches", float64(g.diskBytes())/(1<<20), float64(m.MaxDisk)/(1<<20), g.Gen)
 	case s.minFree > 0 && g.FreeDisk >= 0 && g.FreeDisk < s.minFree:
 		return fmt.Sprintf("guard -min-free hit: %.0f MB free < %.0f MB after %d patches", float64(g.FreeDisk)/(1<<20), float64(s.minFree)/(1<<20), g.Gen)
 	}

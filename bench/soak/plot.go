@@ -106,10 +106,10 @@ func charts(r *Result) ([]string, []*plot.Plot, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	disk, err := chart("disk: state dir (du) + deleted files still mapped", "MB",
+	disk, err := chart("disk: state dir (du) + plugin copies the program maps", "MB",
 		genSeries(gs, "state dir", blue, func(g Gen) (float64, bool) { return float64(g.StateDisk) / 1e6, true }),
 		genSeries(gs, "patches/", orange, func(g Gen) (float64, bool) { return float64(g.PatchesDisk) / 1e6, true }),
-		genSeries(gs, "held mapped (deleted)", green, func(g Gen) (float64, bool) { return float64(g.HeldDeleted) / 1e6, g.HeldDeleted >= 0 }),
+		genSeries(gs, "mapped copies / deleted files", green, func(g Gen) (float64, bool) { return float64(g.HeldDeleted) / 1e6, g.HeldDeleted >= 0 }),
 		genSeries(gs, "total", red, func(g Gen) (float64, bool) { return float64(g.diskBytes()) / 1e6, true }))
 	if err != nil {
 		return nil, nil, err

@@ -75,21 +75,34 @@ func du(dir string) int64 {
 	return n
 }
 
-// deletedMapping is a mapping of a file that was deleted.
-type deletedMapping struct {
+// heldMapping is a mapped file that no directory the soak measures holds:
+// deleted, or one of the agent's private plugin copies.
+type heldMapping struct {
 	addr string // start-end, the name of its /proc/PID/map_files entry
 	file string // device:inode
 	path string
 }
 
-// parseDeletedMaps lists the mappings of deleted files in /proc/PID/maps,
-// one per file.
-func parseDeletedMaps(maps string) []deletedMapping {
-	var out []deletedMapping
+// loadDirPrefix starts the name of the agent's private load directories
+// (runtime/agent/protocol.LoadDirPrefix), which live outside the state dir
+// (in the temporary directory or the user's cache).
+const loadDirPrefix = ".gohot-load-"
+
+// parseHeldMaps lists, one per file, the mappings in /proc/PID/maps of
+// deleted files and of the agent's private copies (deleted or not).
+func parseHeldMaps(maps string) []heldMapping {
+	var out []heldMapping
 	seen := map[string]bool{}
 	for _, line := range strings.Split(maps, "\n") {
 		f := strings.Fields(line)
-		if len(f) < 7 || f[len(f)-1] != "(deleted)" || f[4] == "0" {
+		if len(f) < 6 || f[4] == "0" {
+			continue
+		}
+		path, deleted := strings.Join(f[5:], " "), false
+		if p, ok := strings.CutSuffix(path, " (deleted)"); ok {
+			path, deleted = p, true
+		}
+		if !deleted && !strings.Contains(path, "/"+loadDirPrefix) {
 			continue
 		}
 		key := f[3] + ":" + f[4]
@@ -97,22 +110,23 @@ func parseDeletedMaps(maps string) []deletedMapping {
 			continue
 		}
 		seen[key] = true
-		out = append(out, deletedMapping{addr: f[0], file: key, path: strings.Join(f[5:len(f)-1], " ")})
+		out = append(out, heldMapping{addr: f[0], file: key, path: path})
 	}
 	return out
 }
 
 // heldDeleted is the disk space a process holds through files it maps
-// that were deleted — the agent unlinks its private copy of a plugin once
-// it is mapped: du of a directory no longer sees it, the file system does
-// until the process exits. Sizes come from /proc/PID/map_files (root or
+// that du of the state dir does not see: the agent's private copy of each
+// plugin (unlinked once mapped at some versions of the agent, kept in its
+// load directory at others: either way allocated until the process exits)
+// and any other deleted file. Sizes come from /proc/PID/map_files (root or
 // the same user).
 func heldDeleted(pid int) (bytes int64, files int) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
 	if err != nil {
 		return -1, 0
 	}
-	for _, m := range parseDeletedMaps(string(b)) {
+	for _, m := range parseHeldMaps(string(b)) {
 		fi, err := os.Stat(fmt.Sprintf("/proc/%d/map_files/%s", pid, m.addr))
 		if err != nil {
 			continue

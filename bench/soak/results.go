@@ -87,7 +87,7 @@ type Gen struct {
 	StateDisk     int64              `json:"state_disk_bytes"` // du of the whole state dir
 	PatchesDisk   int64              `json:"patches_disk_bytes"`
 	FreeDisk      int64              `json:"free_disk_bytes"`
-	HeldDeleted   int64              `json:"held_deleted_bytes"` // deleted files the program still maps (its private copies of plugins)
+	HeldDeleted   int64              `json:"held_deleted_bytes"` // the program's private plugin copies (outside the state dir) and other deleted files it maps
 	HeldFiles     int                `json:"held_deleted_files"`
 	Functions     []string           `json:"functions,omitempty"`
 	NotLive       []string           `json:"not_live,omitempty"`
@@ -429,7 +429,7 @@ func (r *Result) summaryMarkdown() string {
 	row("RSS growth per patch (mean; least-squares slope)", fmt.Sprintf("%s; %s (anonymous: %s)", kbMB(s.RSSPerPatchKB), kbMB(s.RSSSlopeKB), kbMB(s.RSSAnonPerPatchKB)))
 	row("patch .so size, median (all)", fmt.Sprintf("%s (%s)", mb(float64(s.SOMedianBytes)), mb(float64(s.SOTotalBytes))))
 	row("state dir on disk (du) before gen 1 → gen N", fmt.Sprintf("%s → %s", mb(float64(s.StartDisk)), mb(float64(s.GenNDisk))))
-	row("deleted files the program still maps after gen N (its private plugin copies; du misses them)", fmt.Sprintf("%s in %d files", mb(float64(max(0, s.GenNHeld))), s.GenNHeldFiles))
+	row("private plugin copies and deleted files the program maps after gen N (du of the state dir misses them)", fmt.Sprintf("%s in %d files", mb(float64(max(0, s.GenNHeld))), s.GenNHeldFiles))
 	row("disk per patch (state dir + held deleted files)", mb(s.DiskPerPatchBytes))
 	if len(s.Rounds) > 0 {
 		b.WriteString("\nEach rebuild + restart round against the hot edits around it (medians; the machine's load varies over a run):\n\n")

@@ -236,17 +236,20 @@ func TestLinkMode(t *testing.T) {
 	}
 }
 
-func TestParseDeletedMaps(t *testing.T) {
+func TestParseHeldMaps(t *testing.T) {
 	maps := `00400000-00452000 r-xp 00000000 08:02 173521      /usr/bin/prog
 7f1c00000000-7f1c00100000 r--p 00000000 fd:00 4242        /tmp/.gohot-load-1-2/patch.so (deleted)
 7f1c00100000-7f1c00200000 r-xp 00100000 fd:00 4242        /tmp/.gohot-load-1-2/patch.so (deleted)
 7f1c00300000-7f1c00400000 rw-s 00000000 00:01 1000        /memfd:x (deleted)
 7f1d00000000-7f1d00021000 rw-p 00000000 00:00 0           (deleted)
 7f1e00000000-7f1e00001000 r--p 00000000 fd:00 77          /state/patches/p 1/patch.so (deleted)
+7f1f00000000-7f1f00001000 r--p 00000000 fd:00 78          /tmp/.gohot-load-9-3/patch.so
+7f2000000000-7f2000001000 r--p 00000000 fd:00 79          /state/bin/prog
 `
-	got := parseDeletedMaps(maps)
-	if len(got) != 3 || got[0].addr != "7f1c00000000-7f1c00100000" || got[0].path != "/tmp/.gohot-load-1-2/patch.so" || got[2].path != "/state/patches/p 1/patch.so" {
-		t.Errorf("parseDeletedMaps = %+v", got)
+	got := parseHeldMaps(maps)
+	if len(got) != 4 || got[0].addr != "7f1c00000000-7f1c00100000" || got[0].path != "/tmp/.gohot-load-1-2/patch.so" ||
+		got[2].path != "/state/patches/p 1/patch.so" || got[3].path != "/tmp/.gohot-load-9-3/patch.so" {
+		t.Errorf("parseHeldMaps = %+v", got)
 	}
 	if n, files := heldDeleted(os.Getpid()); n < 0 || files < 0 {
 		t.Errorf("heldDeleted(self) = %d, %d", n, files)
