@@ -10,7 +10,7 @@
 // events.jsonl, summary.md and PNG charts into -out.
 //
 //	go run . -n 500 -hotreload /tmp/hr                     # from bench/soak (see run.sh)
-//	go run . -n 60 -hotreload-flag=--link=shared -hotreload /tmp/hr   # another link mode (or -env HOTRELOAD_LINK=shared)
+//	go run . -n 60 -hotreload-flag=--link=plugin -hotreload /tmp/hr   # a given link mode (or -env HOTRELOAD_LINK=plugin)
 //	go run . -plot bench/results/DATE/soak-httpbin/soak.json   # redraw the charts only
 //
 // Guards: -max-rss (the program's VmRSS), -max-disk (du of the state dir)
@@ -32,6 +32,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -52,7 +53,7 @@ var (
 	outDir       = flag.String("out", "", "results directory (default: bench/results/<date>/soak-<program>[-<mode>] of the repository)")
 	workDir      = flag.String("work", "", "scratch directory (default: a new temporary one, removed at the end unless -keep)")
 	keep         = flag.Bool("keep", false, "keep the scratch directory")
-	mode         = flag.String("mode", "", "label of the link mode measured, for the output (default: hotreload run's --link among -hotreload-flag, else HOTRELOAD_LINK, else plugin)")
+	mode         = flag.String("mode", "", "label of the link mode measured, for the output (default: hotreload run's --link among -hotreload-flag, else HOTRELOAD_LINK, else the default its usage states)")
 	maxRSSFlag   = flag.String("max-rss", "12G", "stop when the program's RSS exceeds this (0: no limit)")
 	maxDiskFlag  = flag.String("max-disk", "30G", "stop when the disk used by the state dir (du) plus the plugin copies (and other deleted files) the program maps exceeds this (0: no limit)")
 	minFreeFlag  = flag.String("min-free", "5G", "stop when the free space of the state dir's file system falls below this")
@@ -89,7 +90,7 @@ func main() {
 	s.r.Meta = Meta{Started: time.Now().UTC().Format(time.RFC3339), Hotreload: hr, Args: os.Args[1:], Env: envs,
 		HotreloadFlags: hrFlags, N: *nEdits, Commit: os.Getenv("BENCH_COMMIT"), Mode: *mode}
 	if s.r.Meta.Mode == "" {
-		s.r.Meta.Mode = linkMode(os.Getenv("HOTRELOAD_LINK"), envs, hrFlags)
+		s.r.Meta.Mode = linkMode(helpDefaultLink(hr), envs, hrFlags)
 	}
 	s.r.Meta.MaxRSS, err = parseSize(*maxRSSFlag)
 	check(err)
@@ -134,7 +135,8 @@ func main() {
 
 // linkMode is the link mode a run measures, for its label: hotreload run's
 // --link flag among the extra flags, else HOTRELOAD_LINK (or GOHOT_LINK)
-// among the extra environment or in ours, else plugin (the default).
+// among the extra environment, else the default (the one hotreload run's
+// usage states), else plugin (hotreload before --link).
 func linkMode(inherited string, env, flags []string) string {
 	mode := inherited
 	for _, e := range env {
@@ -158,6 +160,25 @@ func linkMode(inherited string, env, flags []string) string {
 		return "plugin"
 	}
 	return mode
+}
+
+// helpDefaultLink is the default of hotreload run's --link as its usage
+// states it (with our environment and -env: it honours HOTRELOAD_LINK), or
+// "" when it has no such flag.
+func helpDefaultLink(hr string) string {
+	cmd := exec.Command(hr, "run", "-help")
+	cmd.Env = append(os.Environ(), envs...)
+	out, _ := cmd.CombinedOutput()
+	return parseHelpDefaultLink(string(out))
+}
+
+var helpLinkRE = regexp.MustCompile(`(?m)^\s+-link string\n(?:\s+.*\n)*?\s+.*\(default "([a-z]+)"\)`)
+
+func parseHelpDefaultLink(usage string) string {
+	if m := helpLinkRE.FindStringSubmatch(usage); m != nil {
+		return m[1]
+	}
+	return ""
 }
 
 // repoRoot is the repository around the working directory (the directory

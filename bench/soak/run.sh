@@ -13,10 +13,10 @@
 # serves the edit). Results: soak.json, soak.csv, restarts.csv,
 # events.jsonl, summary.md and PNG charts in bench/results/<date>/soak-<program>[-<mode>]/.
 #
-#   bench/soak/run.sh                                   # 500 edits, today's default (plugin) mode
-#   HOTRELOAD=/tmp/hr N=60 RESTART_EVERY=10 RESTART_REPS=2 bench/soak/run.sh   # the plugin run of the doc
-#   HOTRELOAD=/tmp/hr N=100 bench/soak/run.sh -hotreload-flag=--link=shared   # another link mode
-#   bench/soak/run.sh -env HOTRELOAD_LINK=shared -max-rss 8G           # extra args go to the soak command
+#   bench/soak/run.sh                                   # 500 edits, hotreload run's default link mode
+#   HOTRELOAD=/tmp/hr N=60 RESTART_EVERY=10 RESTART_REPS=2 bench/soak/run.sh -hotreload-flag=--link=plugin   # the plugin run of the doc
+#   HOTRELOAD=/tmp/hr N=500 bench/soak/run.sh -hotreload-flag=--link=shared   # the shared run of the doc
+#   bench/soak/run.sh -env HOTRELOAD_LINK=plugin -max-rss 8G           # extra args go to the soak command
 #   (cd bench/soak && go run . -plot ../results/DATE/soak-httpbin/soak.json)   # redraw the charts
 #
 # Guards (flags of the soak command, defaults): -max-rss 12G (the program's

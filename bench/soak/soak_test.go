@@ -272,3 +272,13 @@ func TestGuards(t *testing.T) {
 		}
 	}
 }
+
+func TestParseHelpDefaultLink(t *testing.T) {
+	usage := "Usage of run:\n  -events string\n    \treport format (default \"human\")\n  -link string\n    \thow patches are linked: shared (...) or plugin (...);\n    \tsee docs; default $HOTRELOAD_LINK or shared (default \"shared\")\n  -race\n    \tbuild with the race detector\n"
+	if got := parseHelpDefaultLink(usage); got != "shared" {
+		t.Errorf("parseHelpDefaultLink = %q, want shared", got)
+	}
+	if got := parseHelpDefaultLink("Usage of run:\n  -events string\n    \treport format (default \"human\")\n"); got != "" {
+		t.Errorf("no -link: %q", got)
+	}
+}
