@@ -37,6 +37,15 @@ func (r *run) change(files []string) (code int, exited bool) {
 		}
 		return 0, false
 	}
+	if r.shared != nil {
+		if why := r.shared.changed(); why != "" {
+			r.emit(events.Event{Event: events.Error, Kind: "build", Message: why + ": a patch linked against it would not match what the program runs; restart"})
+			if r.opts.RestartOnRude {
+				return r.restart(why)
+			}
+			return 0, false
+		}
+	}
 	r.resync()
 	before := r.patchDirEntries()
 	res, err := r.builder.Build()

@@ -73,6 +73,11 @@ func (r *run) buildBase() error {
 		r.emit(built)
 		r.kit = b.kit
 		r.bin = b.bin
+		if r.shared != nil {
+			// This program maps the library as it is now (a restart's
+			// build relinks against a library rebuilt meanwhile).
+			r.shared.refresh()
+		}
 		r.builder = patcher.NewBuilder(b.kit, r.patchDir())
 		r.kitReady = make(chan struct{})
 		kctx, kcancel := context.WithCancel(r.ctx)

@@ -34,6 +34,36 @@ const (
 type sharedLink struct {
 	linker *hotlink.Linker
 	pkgdir string // the instrumented standard library (libstd.so)
+	// inUse holds a shared lock on the library's lock file for the
+	// session: pruneShared removes only libraries no session holds.
+	inUse *os.File
+	// lib is the library as the program was linked against it.
+	lib os.FileInfo
+}
+
+// libPath is the shared standard library's file.
+func (s *sharedLink) libPath() string { return filepath.Join(s.pkgdir, "libstd.so") }
+
+// refresh records the library as it is now, for a program just linked
+// against it.
+func (s *sharedLink) refresh() {
+	if fi, err := os.Stat(s.libPath()); err == nil {
+		s.lib = fi
+	}
+}
+
+// changed says why the library is not the one the program was linked
+// against and maps, or "" if it is: patches are linked against the file,
+// and one linked against another build would not be what the process runs.
+func (s *sharedLink) changed() string {
+	fi, err := os.Stat(s.libPath())
+	switch {
+	case err != nil:
+		return fmt.Sprintf("the shared standard library the program runs with is gone (%v)", err)
+	case !os.SameFile(fi, s.lib) || fi.Size() != s.lib.Size() || !fi.ModTime().Equal(s.lib.ModTime()):
+		return fmt.Sprintf("the shared standard library the program runs with (%s) was rebuilt since it started", s.libPath())
+	}
+	return ""
 }
 
 // flags are the go build flags of a -linkshared hot build.
@@ -84,6 +114,17 @@ func (r *run) prepareShared() (*sharedLink, string, error) {
 		}
 		return nil, fmt.Sprintf("%v: patches are plugins that carry their dependencies (--link=plugin)", err), nil
 	}
+	if s.inUse, err = os.OpenFile(s.pkgdir+".lock", os.O_CREATE|os.O_RDWR, 0o644); err != nil {
+		return nil, "", err
+	}
+	if err := syscall.Flock(int(s.inUse.Fd()), syscall.LOCK_SH); err != nil {
+		s.inUse.Close()
+		return nil, "", err
+	}
+	if s.lib, err = os.Stat(s.libPath()); err != nil {
+		s.inUse.Close()
+		return nil, "", err
+	}
 	pruneShared(filepath.Dir(s.pkgdir), s.pkgdir)
 	return s, "", nil
 }
@@ -93,9 +134,11 @@ func (r *run) prepareShared() (*sharedLink, string, error) {
 const keepShared = 3
 
 // pruneShared removes from dir all but the keepShared most recently used
-// standard libraries (current is the one in use, and is kept). A process
-// still running from a removed one keeps its mapping; only its restart
-// builds it again.
+// standard libraries (current is the one in use, and is kept), and never
+// one a session holds (its lock file locked shared): the go command would
+// build a missing one again in place under a running program, and that
+// program's next patches would be linked against another library than
+// the one it maps.
 func pruneShared(dir, current string) {
 	now := time.Now()
 	os.Chtimes(filepath.Join(current, ".complete"), now, now) // used now
@@ -122,8 +165,7 @@ func pruneShared(dir, current string) {
 	sort.Slice(libs, func(i, j int) bool { return libs[i].used.After(libs[j].used) })
 	for i, l := range libs {
 		if i >= keepShared-1 {
-			os.RemoveAll(l.path)
-			os.Remove(l.path + ".lock")
+			removeUnused(l.path)
 		}
 	}
 }
@@ -173,4 +215,19 @@ func (r *run) buildSharedStd(pkgdir string) error {
 	}
 	fmt.Fprintf(progress, "hotreload: shared standard library built in %.0f s\n", time.Since(start).Seconds())
 	return os.WriteFile(done, nil, 0o644)
+}
+
+// removeUnused removes the library directory dir unless a session holds
+// it.
+func removeUnused(dir string) {
+	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return
+	}
+	defer lock.Close()
+	if syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		return // in use
+	}
+	os.RemoveAll(dir)
+	os.Remove(dir + ".lock")
 }

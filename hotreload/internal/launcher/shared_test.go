@@ -1,0 +1,91 @@
+package launcher
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestPruneShared: the user cache keeps the keepShared most recently used
+// standard libraries, and never removes one a session holds.
+func TestPruneShared(t *testing.T) {
+	dir := t.TempDir()
+	lib := func(name string, age time.Duration) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		done := filepath.Join(p, ".complete")
+		if err := os.WriteFile(done, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		when := time.Now().Add(-age)
+		if err := os.Chtimes(done, when, when); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	current := lib("current", 10*time.Hour)
+	recent1 := lib("recent1", time.Hour)
+	recent2 := lib("recent2", 2*time.Hour)
+	old := lib("old", 3*time.Hour)
+	held := lib("held", 4*time.Hour)
+	building := filepath.Join(dir, "building") // no .complete: being built
+	if err := os.MkdirAll(building, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := os.OpenFile(held+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_SH); err != nil {
+		t.Fatal(err)
+	}
+
+	pruneShared(dir, current)
+	for p, want := range map[string]bool{current: true, recent1: true, recent2: true, old: false, held: true, building: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s: exists %v, want %v", filepath.Base(p), err == nil, want)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(current, ".complete")); err != nil || time.Since(fi.ModTime()) > time.Minute {
+		t.Errorf("the current library is not marked used now: %v %v", fi, err)
+	}
+}
+
+// TestSharedChanged: a library rebuilt or removed under the program is
+// noticed before a patch is linked against it; refresh takes the new one
+// (a restarted program maps it).
+func TestSharedChanged(t *testing.T) {
+	s := &sharedLink{pkgdir: t.TempDir()}
+	write := func(content string) {
+		tmp := s.libPath() + ".tmp"
+		if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, s.libPath()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("one")
+	s.refresh()
+	if why := s.changed(); why != "" {
+		t.Fatalf("unchanged library: %q", why)
+	}
+	write("another build")
+	if why := s.changed(); !strings.Contains(why, "rebuilt") {
+		t.Errorf("rebuilt library: %q", why)
+	}
+	s.refresh()
+	if why := s.changed(); why != "" {
+		t.Errorf("after refresh: %q", why)
+	}
+	os.Remove(s.libPath())
+	if why := s.changed(); !strings.Contains(why, "gone") {
+		t.Errorf("removed library: %q", why)
+	}
+}
