@@ -196,7 +196,7 @@ func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
 	}
 	k := &Kit{Format: Format, Dir: kitDir, Wrapper: opts.WrapperID, Packages: map[string]*Package{}}
 	var goflags string
-	k.GoVersion, k.GOROOT, k.ToolDir, goflags, err = goEnv(opts.ctx(), opts.Dir, opts.Env)
+	k.GoVersion, k.GOROOT, k.ToolDir, goflags, err = GoEnv(opts.ctx(), opts.Dir, opts.Env)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +251,9 @@ func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
 	return k, nil
 }
 
-func goEnv(ctx context.Context, dir string, env []string) (version, goroot, toolDir, goflags string, err error) {
+// GoEnv is what the go command says of its toolchain (in dir, with env):
+// the one place hotreload asks it (go env -json).
+func GoEnv(ctx context.Context, dir string, env []string) (version, goroot, toolDir, goflags string, err error) {
 	out, err := GoOutput(ctx, dir, env, "env", "-json", "GOVERSION", "GOROOT", "GOTOOLDIR", "GOFLAGS")
 	if err != nil {
 		return "", "", "", "", err

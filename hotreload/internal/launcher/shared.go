@@ -76,15 +76,10 @@ func (s *sharedLink) flags() []string {
 // toolchain and hotreload version. It returns nil, with a note, when this
 // session cannot link that way (and builds plugins as before).
 func (r *run) prepareShared() (*sharedLink, string, error) {
-	env, err := kit.GoOutput(r.ctx, "", r.env, "env", "GOVERSION", "GOROOT", "GOFLAGS")
+	goVersion, goroot, _, goflags, err := kit.GoEnv(r.ctx, r.dir, r.env)
 	if err != nil {
 		return nil, "", r.cannot(err)
 	}
-	f := strings.Split(strings.TrimRight(string(env), "\n"), "\n")
-	if len(f) != 3 {
-		return nil, "", fmt.Errorf("go env: unexpected output %q", env)
-	}
-	goVersion, goroot, goflags := f[0], f[1], f[2]
 	for _, fl := range append(strings.Fields(goflags), r.opts.BuildFlags...) {
 		if fl == "-race" || fl == "--race" || fl == "-race=true" {
 			return nil, "--link=shared does not support -race yet: patches are plugins that carry their dependencies (--link=plugin)", nil
