@@ -202,7 +202,7 @@ func Snapshot(kitDir, mainPkg string, opts Options) (*Kit, error) {
 	}
 	// GOFLAGS (environment or go env -w) comes first: the go command
 	// applies it before the command line's flags.
-	k.Race = raceFlag(append(strings.Fields(goflags), opts.Flags...))
+	k.Race = RaceFlag(append(strings.Fields(goflags), opts.Flags...))
 	for _, lp := range pkgs {
 		p := &Package{
 			ImportPath: lp.ImportPath, Name: lp.Name, Dir: lp.Dir, Standard: lp.Standard,
@@ -601,8 +601,8 @@ func (k *Kit) RecordArchives(opts Options, extra ...string) error {
 	return err
 }
 
-// raceFlag reports whether go build flags ask for -race.
-func raceFlag(flags []string) bool {
+// RaceFlag reports whether go build flags (GOFLAGS' first) ask for -race.
+func RaceFlag(flags []string) bool {
 	race := false
 	for _, f := range flags {
 		switch f {

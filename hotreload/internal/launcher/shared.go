@@ -80,10 +80,8 @@ func (r *run) prepareShared() (*sharedLink, string, error) {
 	if err != nil {
 		return nil, "", r.cannot(err)
 	}
-	for _, fl := range append(strings.Fields(goflags), r.opts.BuildFlags...) {
-		if fl == "-race" || fl == "--race" || fl == "-race=true" {
-			return nil, "--link=shared does not support -race yet: patches are plugins that carry their dependencies (--link=plugin)", nil
-		}
+	if kit.RaceFlag(append(strings.Fields(goflags), r.opts.BuildFlags...)) {
+		return nil, "--link=shared does not support -race yet: patches are plugins that carry their dependencies (--link=plugin)", nil
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
