@@ -22,6 +22,11 @@ func TestFixesApply(t *testing.T) {
 	if !strings.HasPrefix(key, runtime.Version()+"-") {
 		t.Errorf("key %q does not name the Go version", key)
 	}
+	// The added file reads the variable this package sets (its name is
+	// spelled there too: the file is the linker's, not this package's).
+	if !strings.Contains(texts["hotlink_flagcache.go"], `"`+FlagCacheEnv+`"`) {
+		t.Errorf("ldsrc/flagcache.go.src does not read $%s", FlagCacheEnv)
+	}
 	for _, f := range fixes {
 		if !strings.Contains(texts[f.file], f.new) {
 			t.Errorf("%s: fix %q not in the result", f.file, f.why)
