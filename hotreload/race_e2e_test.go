@@ -86,9 +86,17 @@ func Answer() string {
 		out, _ := os.ReadFile(stderr)
 		if i := strings.Index(string(out), report); i >= 0 {
 			race := string(out[i:])
-			if j := strings.Index(race, "\n=================="); j >= 0 {
-				race = race[:j]
+			// The report reaches the file while the program writes it:
+			// read on until its closing rule is there.
+			j := strings.Index(race, "\n==================")
+			if j < 0 {
+				if time.Now().After(deadline) {
+					t.Fatalf("a race report without its end a minute after the racy patch was applied:\n%s", race)
+				}
+				time.Sleep(100 * time.Millisecond)
+				continue
 			}
+			race = race[:j]
 			t.Logf("the race report:\n%s", race)
 			// Both accesses are the patch's hits++ (lines 8 and 11 of the
 			// edited file), under the edited function.
