@@ -33,31 +33,21 @@ var fixes = []fix{
 	},
 	{
 		file: "lib.go",
-		why:  "a plugin loads only the shared library's symbols it refers to, those the linker looks up by name, and what their type data points to (hotlink_shlib.go)",
-		old:  "\tsymAddr := map[string]uint64{}\n\tfor _, elfsym := range syms {\n",
-		new:  "\tsymAddr := map[string]uint64{}\n\tkeep, keptTargets := shlibKeep(ctxt, f, syms)\n\tfor symi, elfsym := range syms {\n",
-	},
-	{
-		file: "lib.go",
-		why:  "(the same: only the relocations of loaded type data are kept, already read by shlibKeep)",
-		old:  "\t// Load relocations.\n",
-		new:  "\tif keep != nil {\n\t\tctxt.Shlibs = append(ctxt.Shlibs, Shlib{Path: libpath, Hash: hash, Deps: deps, File: f, symAddr: symAddr, relocTarget: keptTargets})\n\t\treturn\n\t}\n\n\t// Load relocations.\n",
-	},
-	{
-		file: "lib.go",
-		why:  "a plugin's link reads a shared library's symbol names from one copy of its string table",
+		why:  "a plugin loads only the shared library's symbols it refers to, those the linker looks up by name, and what their type data points to, read from an index of the library (hotlink_shlib.go)",
 		old:  "\tsyms, err := f.DynamicSymbols()\n\tif err != nil {\n\t\tErrorf(\"cannot read symbols from shared library: %s\", libpath)",
-		new:  "\tsyms, err := shlibDynamicSymbols(ctxt, f)\n\tif err != nil {\n\t\tErrorf(\"cannot read symbols from shared library: %s\", libpath)",
+		new:  "\tsyms, keptTargets, lazy, err := shlibSymbols(ctxt, f, libpath, hash)\n\tif err != nil {\n\t\tErrorf(\"cannot read symbols from shared library: %s\", libpath)",
 	},
 	{
 		file: "lib.go",
-		why:  "(the same)",
+		why:  "(the same: the relocations of the loaded type data come from the index)",
+		old:  "\t// Load relocations.\n",
+		new:  "\tif lazy {\n\t\tctxt.Shlibs = append(ctxt.Shlibs, Shlib{Path: libpath, Hash: hash, Deps: deps, File: f, symAddr: symAddr, relocTarget: keptTargets})\n\t\treturn\n\t}\n\n\t// Load relocations.\n",
+	},
+	{
+		file: "lib.go",
+		why:  "(the same: every loaded symbol's address is recorded)",
 		old:  "\t\tl := ctxt.loader\n\t\ts := l.LookupOrCreateSym(symname, ver)\n",
-		new: "\t\tl := ctxt.loader\n" +
-			"\t\tif keep != nil && !keep[symi] {\n" +
-			"\t\t\tcontinue // nothing the plugin links reaches it\n\t\t}\n" +
-			"\t\tsymAddr[elfsym.Name] = elfsym.Value\n" +
-			"\t\ts := l.LookupOrCreateSym(symname, ver)\n",
+		new:  "\t\tl := ctxt.loader\n\t\tsymAddr[elfsym.Name] = elfsym.Value\n\t\ts := l.LookupOrCreateSym(symname, ver)\n",
 	},
 	{
 		file: "lib.go",
@@ -67,7 +57,7 @@ var fixes = []fix{
 	},
 	{
 		file: "lib.go",
-		why:  "a shared library's type data is read a section at a time, not one pread per symbol",
+		why:  "a shared library's type data is read from a mapping of the library, not one pread per symbol",
 		old:  "\tdata := make([]byte, sym.Size)\n\tsect := f.Sections[sym.Section]\n",
 		new:  "\tsect := f.Sections[sym.Section]\n",
 	},
@@ -75,8 +65,8 @@ var fixes = []fix{
 		file: "lib.go",
 		why:  "(the same)",
 		old:  "\tn, err := sect.ReadAt(data, int64(sym.Value-sect.Addr))\n\tif uint64(n) != sym.Size {\n\t\tErrorf(\"reading contents of %s: %v\", sym.Name, err)\n\t}\n\treturn data\n}",
-		new: "\tall, ok := shlibSectData[sect]\n\tif !ok {\n\t\tvar err error\n\t\tif all, err = sect.Data(); err != nil {\n\t\t\tErrorf(\"reading %s: %v\", sect.Name, err)\n\t\t}\n\t\tshlibSectData[sect] = all\n\t}\n" +
-			"\toff := sym.Value - sect.Addr\n\tif off+sym.Size > uint64(len(all)) {\n\t\tErrorf(\"reading contents of %s: out of its section\", sym.Name)\n\t\treturn make([]byte, sym.Size)\n\t}\n\treturn append([]byte(nil), all[off:off+sym.Size]...)\n}\n\nvar shlibSectData = map[*elf.Section][]byte{}",
+		new: "\tall := shlibSectionData(f, sect)\n" +
+			"\toff := sym.Value - sect.Addr\n\tif off+sym.Size > uint64(len(all)) {\n\t\tErrorf(\"reading contents of %s: out of its section\", sym.Name)\n\t\treturn make([]byte, sym.Size)\n\t}\n\treturn append([]byte(nil), all[off:off+sym.Size]...)\n}",
 	},
 	{
 		file: "lib.go",
@@ -91,6 +81,11 @@ var fixes = []fix{
 		new:  "func linkerFlagSupportedUncached(arch *sys.Arch, linker, altLinker, flag string) bool {\n",
 	},
 }
+
+// ShlibIndexEnv names the directory where the private linker keeps its
+// indexes of shared libraries' dynamic symbols (ldsrc/shlib.go.src).
+// Unset, each link builds the index in memory.
+const ShlibIndexEnv = "GOHOT_SHLIB_INDEX"
 
 // FlagCacheEnv names the directory where the private linker keeps the
 // answers to its C linker flag probes. Unset, it probes as cmd/link does.

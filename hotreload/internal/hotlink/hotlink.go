@@ -21,6 +21,10 @@ type Linker struct {
 	// FlagCache is the directory of its C linker flag answers
 	// (GOHOT_LINKFLAG_CACHE), shared by every link of the toolchain.
 	FlagCache string
+	// ShlibIndex is the directory of its indexes of shared libraries
+	// (GOHOT_SHLIB_INDEX): written by the first link against a library,
+	// read by every later one.
+	ShlibIndex string
 }
 
 // NotApplicable is the error of a toolchain whose linker source is not
@@ -44,7 +48,7 @@ func Build(ctx context.Context, goroot, goVersion, cacheDir string) (*Linker, er
 		return nil, err
 	}
 	dir := filepath.Join(cacheDir, "hotlink", key)
-	l := &Linker{Path: filepath.Join(dir, "link"), FlagCache: filepath.Join(dir, "flags")}
+	l := &Linker{Path: filepath.Join(dir, "link"), FlagCache: filepath.Join(dir, "flags"), ShlibIndex: filepath.Join(dir, "shlibs")}
 	if err := os.MkdirAll(l.FlagCache, 0o755); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,9 @@ func TestFixesApply(t *testing.T) {
 	if !strings.Contains(texts["hotlink_flagcache.go"], `"`+FlagCacheEnv+`"`) {
 		t.Errorf("ldsrc/flagcache.go.src does not read $%s", FlagCacheEnv)
 	}
+	if !strings.Contains(texts["hotlink_shlib.go"], `"`+ShlibIndexEnv+`"`) {
+		t.Errorf("ldsrc/shlib.go.src does not read $%s", ShlibIndexEnv)
+	}
 	for _, f := range fixes {
 		if !strings.Contains(texts[f.file], f.new) {
 			t.Errorf("%s: fix %q not in the result", f.file, f.why)
@@ -52,21 +55,13 @@ func TestNotApplicable(t *testing.T) {
 
 // TestBuild builds the private linker and checks it runs, once per cache.
 func TestBuild(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds cmd/link")
-	}
-	cache := t.TempDir()
-	goroot := runtime.GOROOT()
-	l, err := Build(context.Background(), goroot, runtime.Version(), cache)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := testLinker(t)
 	out, err := exec.Command(l.Path, "-V=full").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "link version") {
 		t.Fatalf("%s -V=full: %v\n%s", l.Path, err, out)
 	}
 	fi, _ := os.Stat(l.Path)
-	again, err := Build(context.Background(), goroot, runtime.Version(), cache)
+	again, err := Build(context.Background(), runtime.GOROOT(), runtime.Version(), linkerDir)
 	if err != nil || again.Path != l.Path {
 		t.Fatalf("second Build: %v, %v", again, err)
 	}

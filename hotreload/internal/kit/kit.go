@@ -65,9 +65,11 @@ type Kit struct {
 // Shared is how a -linkshared program's patches are linked.
 type Shared struct {
 	// Linker is the private linker (package hotlink); FlagCache, the
-	// directory of its C linker flag answers.
-	Linker    string `json:"linker"`
-	FlagCache string `json:"flag_cache"`
+	// directory of its C linker flag answers; ShlibIndex, the directory
+	// of its indexes of the shared libraries.
+	Linker     string `json:"linker"`
+	FlagCache  string `json:"flag_cache"`
+	ShlibIndex string `json:"shlib_index,omitempty"`
 }
 
 // Package is one package of the base program.

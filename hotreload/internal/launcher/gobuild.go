@@ -127,7 +127,7 @@ func (r *run) buildOnce(importPath string, kopts kit.Options) (b base, changed [
 		return b, nil, r.cannot(err)
 	}
 	if r.shared != nil {
-		k.Shared = &kit.Shared{Linker: r.shared.linker.Path, FlagCache: r.shared.linker.FlagCache}
+		k.Shared = &kit.Shared{Linker: r.shared.linker.Path, FlagCache: r.shared.linker.FlagCache, ShlibIndex: r.shared.linker.ShlibIndex}
 	}
 	flags := append([]string(nil), r.opts.BuildFlags...)
 	if _, has := k.Packages[hotruntime.AgentImportPath]; !has {

@@ -112,6 +112,9 @@ func (b *Builder) tool(name string, args ...string) ([]byte, error) {
 func (b *Builder) sharedLinker(_ string, args ...string) ([]byte, error) {
 	cmd := exec.Command(b.Kit.Shared.Linker, args...)
 	cmd.Env = []string{hotlink.FlagCacheEnv + "=" + b.Kit.Shared.FlagCache}
+	if b.Kit.Shared.ShlibIndex != "" {
+		cmd.Env = append(cmd.Env, hotlink.ShlibIndexEnv+"="+b.Kit.Shared.ShlibIndex)
+	}
 	return b.run(cmd)
 }
 
