@@ -42,8 +42,8 @@ func (e *NotApplicable) Error() string {
 // about 7 s with a warm build cache, once per toolchain. It refuses with
 // *NotApplicable when the fixes do not apply to this toolchain's source.
 func Build(ctx context.Context, goroot, goVersion, cacheDir string) (*Linker, error) {
-	ld := filepath.Join(goroot, "src", "cmd", "link", "internal", "ld")
-	fixed, key, err := fixedSources(ld, goVersion)
+	internal := filepath.Join(goroot, "src", "cmd", "link", "internal")
+	fixed, key, err := fixedSources(internal, goVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -61,11 +61,11 @@ func Build(ctx context.Context, goroot, goVersion, cacheDir string) (*Linker, er
 	}
 	replace := map[string]string{}
 	for name, text := range fixed {
-		f := filepath.Join(src, name)
+		f := filepath.Join(src, strings.ReplaceAll(name, "/", "_"))
 		if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
 			return nil, err
 		}
-		replace[filepath.Join(ld, name)] = f
+		replace[filepath.Join(internal, filepath.FromSlash(name))] = f
 	}
 	ov, err := json.Marshal(struct{ Replace map[string]string }{replace})
 	if err != nil {
@@ -92,9 +92,10 @@ func Build(ctx context.Context, goroot, goVersion, cacheDir string) (*Linker, er
 	return l, nil
 }
 
-// fixedSources returns the changed files of the linker in dir (by base
-// name) and a key naming this linker: the go version and a digest of the
-// original files and the fixes.
+// fixedSources returns the changed and added files of the linker whose
+// cmd/link/internal is dir (by slash-separated path under it) and a key
+// naming this linker: the go version and a digest of the original files
+// and the fixes.
 func fixedSources(dir, goVersion string) (map[string]string, string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n", goVersion)
@@ -102,7 +103,7 @@ func fixedSources(dir, goVersion string) (map[string]string, string, error) {
 	for _, f := range fixes {
 		text, ok := texts[f.file]
 		if !ok {
-			b, err := os.ReadFile(filepath.Join(dir, f.file))
+			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.file)))
 			if err != nil {
 				return nil, "", err
 			}
@@ -111,14 +112,24 @@ func fixedSources(dir, goVersion string) (map[string]string, string, error) {
 			h.Write(b)
 		}
 		if n := strings.Count(text, f.old); n != 1 {
-			return nil, "", &NotApplicable{File: filepath.Join(dir, f.file), Want: f.old, Why: f.why}
+			return nil, "", &NotApplicable{File: filepath.Join(dir, filepath.FromSlash(f.file)), Want: f.old, Why: f.why}
 		}
 		texts[f.file] = strings.Replace(text, f.old, f.new, 1)
 		fmt.Fprintf(h, "%q -> %q\n", f.old, f.new)
 	}
-	texts["hotlink_flagcache.go"] = flagCacheFile
-	texts["hotlink_shlib.go"] = shlibFile
+	names, prefixes, err := linkerRuntimeNames(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	roots, err := rootsFile(names, prefixes)
+	if err != nil {
+		return nil, "", err
+	}
+	texts["ld/hotlink_flagcache.go"] = flagCacheFile
+	texts["ld/hotlink_shlib.go"] = shlibFile
+	texts["ld/hotlink_roots.go"] = roots
 	h.Write([]byte(flagCacheFile))
 	h.Write([]byte(shlibFile))
+	h.Write([]byte(roots))
 	return texts, goVersion + "-" + hex.EncodeToString(h.Sum(nil)[:8]), nil
 }

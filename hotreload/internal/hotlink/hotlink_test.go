@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -14,8 +15,8 @@ import (
 // TestFixesApply: every fix applies to this toolchain's linker source
 // exactly once.
 func TestFixesApply(t *testing.T) {
-	ld := filepath.Join(runtime.GOROOT(), "src", "cmd", "link", "internal", "ld")
-	texts, key, err := fixedSources(ld, runtime.Version())
+	internal := filepath.Join(runtime.GOROOT(), "src", "cmd", "link", "internal")
+	texts, key, err := fixedSources(internal, runtime.Version())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,10 +25,10 @@ func TestFixesApply(t *testing.T) {
 	}
 	// The added file reads the variable this package sets (its name is
 	// spelled there too: the file is the linker's, not this package's).
-	if !strings.Contains(texts["hotlink_flagcache.go"], `"`+FlagCacheEnv+`"`) {
+	if !strings.Contains(texts["ld/hotlink_flagcache.go"], `"`+FlagCacheEnv+`"`) {
 		t.Errorf("ldsrc/flagcache.go.src does not read $%s", FlagCacheEnv)
 	}
-	if !strings.Contains(texts["hotlink_shlib.go"], `"`+ShlibIndexEnv+`"`) {
+	if !strings.Contains(texts["ld/hotlink_shlib.go"], `"`+ShlibIndexEnv+`"`) {
 		t.Errorf("ldsrc/shlib.go.src does not read $%s", ShlibIndexEnv)
 	}
 	for _, f := range fixes {
@@ -41,15 +42,19 @@ func TestFixesApply(t *testing.T) {
 // file.
 func TestNotApplicable(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"ld.go", "symtab.go", "lib.go"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte("package ld\n"), 0o644); err != nil {
+	for _, f := range fixes {
+		path := filepath.Join(dir, filepath.FromSlash(f.file))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("package "+filepath.Base(filepath.Dir(path))+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	_, _, err := fixedSources(dir, "go1.99")
 	var na *NotApplicable
-	if !errors.As(err, &na) || !strings.Contains(err.Error(), filepath.Join(dir, "ld.go")) {
-		t.Fatalf("got %v, want a NotApplicable naming ld.go", err)
+	if want := filepath.Join(dir, filepath.FromSlash(fixes[0].file)); !errors.As(err, &na) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want a NotApplicable naming %s", err, want)
 	}
 }
 
@@ -67,5 +72,70 @@ func TestBuild(t *testing.T) {
 	}
 	if fi2, _ := os.Stat(again.Path); !fi2.ModTime().Equal(fi.ModTime()) {
 		t.Errorf("the linker was built again")
+	}
+}
+
+// TestLinkerRuntimeNames: the runtime symbols a linker looks up by name
+// are read from its source: literals are names, or prefixes when added
+// to or ending in a dot; the bare "runtime." of a prefix test is not a
+// root, and added to, it makes every runtime symbol one.
+func TestLinkerRuntimeNames(t *testing.T) {
+	dir := t.TempDir()
+	src := `package ld
+
+import "strings"
+
+func f(l loader, s, name string) {
+	l.Lookup("runtime.morestack", 0)
+	l.Lookup("runtime.elf_"+s, 0)
+	_ = strings.HasPrefix(name, "runtime.gcbits.")
+	_ = strings.HasPrefix(name, "runtime.")
+	_ = "go:buildid"
+}
+`
+	if err := os.MkdirAll(filepath.Join(dir, "ld"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ld", "a.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	test := `package ld
+
+var _ = "runtime.onlyInATest"
+`
+	if err := os.WriteFile(filepath.Join(dir, "ld", "a_test.go"), []byte(test), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	names, prefixes, err := linkerRuntimeNames(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(names, " "), "runtime.morestack"; got != want {
+		t.Errorf("names %q, want %q", got, want)
+	}
+	if got, want := strings.Join(prefixes, " "), "runtime.elf_ runtime.gcbits."; got != want {
+		t.Errorf("prefixes %q, want %q", got, want)
+	}
+
+	added := "package ld\n\nfunc g(l loader, s string) { l.Lookup(\"runtime.\"+s, 0) }\n"
+	if err := os.WriteFile(filepath.Join(dir, "ld", "b.go"), []byte(added), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, prefixes, _ := linkerRuntimeNames(dir); !slices.Contains(prefixes, "runtime.") {
+		t.Errorf("a lookup of \"runtime.\"+s did not make \"runtime.\" a prefix: %q", prefixes)
+	}
+
+	// This toolchain's linker: what a plugin's link needs by name.
+	names, prefixes, err = linkerRuntimeNames(filepath.Join(runtime.GOROOT(), "src", "cmd", "link", "internal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"runtime.morestack", "runtime.firstmoduledata", "runtime.addmoduledata", "runtime.deferreturn"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("this linker's names miss %s", want)
+		}
+	}
+	if !slices.Contains(prefixes, "runtime.gcbits.") || slices.Contains(prefixes, "runtime.") {
+		t.Errorf("this linker's prefixes: %q", prefixes)
 	}
 }
