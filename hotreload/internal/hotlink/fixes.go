@@ -32,6 +32,12 @@ var fixes = []fix{
 		new:  "\tif ctxt.BuildMode == BuildModePlugin && ctxt.linkShared {\n\t\tloader.SymsByNameHint = [2]int{16384, 16384}\n\t}\n\tctxt.loader = loader.NewLoader(flags, &ctxt.ErrorReporter.ErrorReporter)\n",
 	},
 	{
+		file: "ld/main.go",
+		why:  "the linker indexes a shared library and stops when asked to ($GOHOT_SHLIB_INDEX_BUILD: hotlink.Linker.Index)",
+		old:  "\tlog.SetPrefix(\"link: \")\n\tlog.SetFlags(0)\n",
+		new:  "\tlog.SetPrefix(\"link: \")\n\tlog.SetFlags(0)\n\tshlibIndexCommand()\n",
+	},
+	{
 		file: "ld/ld.go",
 		why:  "a -linkshared plugin's runtime.addmoduledata is the shared library's, not its own (SIGTRAP in dlopen)",
 		old:  "\tif ctxt.BuildMode == BuildModePlugin {\n\t\tctxt.Textp = append(ctxt.Textp, amd)\n\t}",
@@ -110,6 +116,10 @@ var fixes = []fix{
 // indexes of shared libraries' dynamic symbols (ldsrc/shlib.go.src).
 // Unset, each link builds the index in memory.
 const ShlibIndexEnv = "GOHOT_SHLIB_INDEX"
+
+// ShlibIndexBuildEnv names the shared library the private linker indexes
+// (into $GOHOT_SHLIB_INDEX) and then exits, when set: Linker.Index.
+const ShlibIndexBuildEnv = "GOHOT_SHLIB_INDEX_BUILD"
 
 // FlagCacheEnv names the directory where the private linker keeps the
 // answers to its C linker flag probes. Unset, it probes as cmd/link does.

@@ -127,6 +127,25 @@ func TestShlibIndex(t *testing.T) {
 		t.Errorf("the plugin linked while writing the index differs from the one linked without")
 	}
 	file, written := indexFile()
+
+	// Linker.Index writes the same index, ahead of a link.
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(index); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Index(context.Background(), lib, index); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.ReadFile(file); !bytes.Equal(again, b) {
+		t.Errorf("Linker.Index wrote another index (%d bytes) than a link (%d bytes)", len(again), len(b))
+	}
+	if err := l.Index(context.Background(), filepath.Join(work, "missing.so"), index); err == nil || !strings.Contains(err.Error(), "missing.so") {
+		t.Errorf("Linker.Index of a missing library: %v, want an error naming it", err)
+	}
+	_, written = indexFile()
 	if got := link("read.so", true); !bytes.Equal(got, want) {
 		t.Errorf("the plugin linked from the index differs from the one linked without")
 	}
@@ -136,10 +155,6 @@ func TestShlibIndex(t *testing.T) {
 
 	// An index of another version of the library (the build ID it
 	// records differs: the library was rebuilt) is replaced.
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
 	other := append([]byte(nil), b...)
 	other[8+8+4] ^= 0xff // magic, size, the build ID's length, its first byte
 	if err := os.WriteFile(file, other, 0o644); err != nil {

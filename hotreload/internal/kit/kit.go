@@ -66,7 +66,7 @@ type Kit struct {
 type Shared struct {
 	// Linker is the private linker (package hotlink); FlagCache, the
 	// directory of its C linker flag answers; ShlibIndex, the directory
-	// of its indexes of the shared libraries.
+	// of its indexes of the shared libraries (beside the standard one).
 	Linker     string `json:"linker"`
 	FlagCache  string `json:"flag_cache"`
 	ShlibIndex string `json:"shlib_index,omitempty"`

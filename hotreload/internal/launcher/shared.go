@@ -33,7 +33,9 @@ const (
 // sharedLink is what a LinkShared session builds with.
 type sharedLink struct {
 	linker *hotlink.Linker
-	pkgdir string // the instrumented standard library (libstd.so)
+	// pkgdir holds the instrumented standard library (libstd.so) and the
+	// private linker's index of it (pruned with it).
+	pkgdir string
 	// inUse holds a shared lock on the library's lock file for the
 	// session: pruneShared removes only libraries no session holds.
 	inUse *os.File
