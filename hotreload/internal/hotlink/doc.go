@@ -8,12 +8,16 @@
 // hashes it does not know (plugin.Open refuses "a different version of
 // package runtime"). The same linker, built from the toolchain's own
 // sources with go build -overlay and a few fixes, links them: a
-// one-function patch is tens of KB instead of tens of MB. Three more
-// changes make that link fast (only the shared library's symbols the patch
-// refers to are loaded; its type data is read a section at a time; the
-// patch's host link names no shared library, the process has them
-// mapped), and one more answers the C linker's flag probes from a cache
-// (three gcc runs of ~0.1 s each per link).
+// one-function patch is tens of KB instead of tens of MB. More changes
+// make that link fast: only the shared library's symbols the patch refers
+// to are loaded, and of the runtime's those the linker looks up by name
+// (listed from the linker's own source: roots.go); they are read through
+// an index of the library, built once and mapped by every later link
+// (Linker.Index writes it ahead); type data is sliced from a mapping of
+// the library; the loader's tables are sized for a patch; the patch's host
+// link names no shared library, the process has them mapped; and the C
+// linker's flag probes are answered from a cache (three gcc runs of
+// ~0.1 s each per link).
 //
 // The fixes are exact text replacements of this Go version's linker
 // source: when one does not apply (another Go version), Build refuses with

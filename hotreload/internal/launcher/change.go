@@ -85,7 +85,11 @@ func (r *run) awaitKit() (code int, exited bool) {
 	default:
 	}
 	if r.opts.Progress != nil {
-		fmt.Fprintln(r.opts.Progress, "hotreload: waiting for the patch kit (the first -dynlink build of the standard library takes a minute)...")
+		why := "the first -dynlink build of the standard library takes a minute"
+		if r.shared != nil {
+			why = "the archives of the program's build, a few seconds"
+		}
+		fmt.Fprintf(r.opts.Progress, "hotreload: waiting for the patch kit (%s)...\n", why)
 	}
 	select {
 	case <-r.kitReady:
