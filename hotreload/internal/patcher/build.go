@@ -95,8 +95,22 @@ func (b *Builder) compileAndLink(dir, id, lang string, files []string, res *Resu
 		linkArgs = append(linkArgs, "-linkshared", "-w")
 		link = b.sharedLinker
 	}
-	if out, err := link("link", append(linkArgs, archive)...); err != nil {
-		return fmt.Errorf("linking the patch failed (the generated code is in %s): %v\n%s", dir, err, out)
+	linked := false
+	if k.Shared == nil && !b.noMold && useMold() {
+		// A plugin with its DWARF: mold keeps its symbol table. Should
+		// mold fail, GNU ld links this patch and the session's next ones.
+		out, err := link("link", append(append(linkArgs, "-extldflags="+moldFlag), archive)...)
+		if err == nil {
+			linked = true
+		} else {
+			b.noMold = true
+			res.Notes = append(res.Notes, fmt.Sprintf("linking with mold failed, so this patch and the next ones are linked with GNU ld: %v: %s", err, firstLine(out)))
+		}
+	}
+	if !linked {
+		if out, err := link("link", append(linkArgs, archive)...); err != nil {
+			return fmt.Errorf("linking the patch failed (the generated code is in %s): %v\n%s", dir, err, out)
+		}
 	}
 	res.Link = time.Since(start)
 	res.Plugin = so
@@ -142,4 +156,14 @@ func (b *Builder) writeManifest(res *Result) error {
 		return err
 	}
 	return protocol.WriteManifest(res.Manifest, m)
+}
+
+// firstLine is the first non-empty line of a tool's output.
+func firstLine(out []byte) string {
+	for _, l := range strings.Split(string(out), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	return ""
 }

@@ -251,3 +251,27 @@ func TestGenericTypeMethod(t *testing.T) {
 	wantFunctions(t, s.patch(), "example.com/app/lib.Pair.Show")
 	s.want("kind", "kind 1 13 a:1 2:true")
 }
+
+// TestMoldFallback: a plugin link that fails with mold is linked again
+// with GNU ld, the patch says so once, and the session's next patches go
+// straight to GNU ld. (Where mold is installed, every other test links
+// with it.)
+func TestMoldFallback(t *testing.T) {
+	defer func(use func() bool, flag string) { useMold, moldFlag = use, flag }(useMold, moldFlag)
+	useMold = func() bool { return true }
+	moldFlag = "-fuse-ld=no-such-linker"
+	s := newSession(t)
+	s.edit("lib/lib.go", libCount, libCount2)
+	res := s.patch()
+	wantFunctions(t, res, "example.com/app/lib.Item.Count")
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "linking with mold failed") || !strings.Contains(res.Notes[0], "GNU ld") {
+		t.Errorf("notes %q, want one saying mold failed and GNU ld linked the patch", res.Notes)
+	}
+	s.want("item", "item 1 n 11 123 [0 1 2]")
+	libCount3 := strings.Replace(libCount2, "+ 10", "+ 20", 1)
+	s.edit("lib/lib.go", libCount2, libCount3)
+	if res := s.patch(); len(res.Notes) != 0 {
+		t.Errorf("the next patch's notes %q, want none (GNU ld directly)", res.Notes)
+	}
+	s.want("item", "item 1 n 21 123 [0 1 2]")
+}

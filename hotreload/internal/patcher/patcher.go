@@ -40,6 +40,7 @@ type Builder struct {
 	patchPath string
 	fset      *token.FileSet
 	imp       types.Importer
+	noMold    bool // mold failed to link a patch: GNU ld from then on
 }
 
 // MarkApplied records that the program took the patch res: a later build
