@@ -13,24 +13,17 @@ import (
 // becomes -Wl,-S) and mold then drops the symbol table the agent checks.
 var moldFlag = "-fuse-ld=mold"
 
-var (
-	moldOnce sync.Once
-	moldOK   bool
-	// useMold says whether plugin links try mold first (moldUsable;
-	// tests replace it).
-	useMold = moldUsable
-)
+// useMold says whether plugin links try mold first (moldUsable; tests
+// replace it).
+var useMold = moldUsable
 
 // moldUsable says whether gcc links with mold here: mold is installed
 // (apt install mold) and gcc knows -fuse-ld=mold (gcc 12.1 and later).
 // Asked once per process.
-func moldUsable() bool {
-	moldOnce.Do(func() {
-		if _, err := exec.LookPath("mold"); err != nil {
-			return
-		}
-		out, err := exec.Command("gcc", moldFlag, "-Wl,--version").CombinedOutput()
-		moldOK = err == nil && bytes.Contains(out, []byte("mold"))
-	})
-	return moldOK
-}
+var moldUsable = sync.OnceValue(func() bool {
+	if _, err := exec.LookPath("mold"); err != nil {
+		return false
+	}
+	out, err := exec.Command("gcc", moldFlag, "-Wl,--version").CombinedOutput()
+	return err == nil && bytes.Contains(out, []byte("mold"))
+})
