@@ -45,6 +45,11 @@ func verbs() []verb {
 			misuse: "--bazel-kit kit.exec.json [--bazel-root DIR] -o DIR",
 			summary: "write a go_hot_binary's patch kit as one directory, to archive\n" +
 				"(Bazel runs it for the target's patch_kit output group)."},
+		{name: "link", synopsis: "--sdk sdk.json (--std STDLIB_DIR | --linker) -o FILE | --bazel-kit kit.exec.json -o BINARY [-- linker flags]", run: linkVerb,
+			misuse: "--sdk sdk.json (--std STDLIB_DIR | --linker) -o FILE | --bazel-kit kit.exec.json [--bazel-root DIR] -o BINARY [-- linker flags]",
+			summary: "link a go_hot_binary's standard library as a shared library, build\n" +
+				"the private linker its patches link with, or link its program\n" +
+				"against that library (Bazel runs it; docs/PATCH-LINKING.md)."},
 		{name: "patch", synopsis: "--kit BASE_KIT_DIR --bazel-kit kit.exec.json -o patch.so", run: patchVerb,
 			misuse: "--kit BASE_KIT_DIR --bazel-kit kit.exec.json [--bazel-root DIR] -o patch.so",
 			summary: "build a patch for the binary of a base kit from a newer build's\n" +

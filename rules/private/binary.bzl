@@ -1,13 +1,18 @@
 """go_hot_binary: a go_binary built with the hot SDK, run under the hotreload launcher.
 
-The macro declares the user's go_binary (hidden, with the reload agent added to its main
-package) and a `_go_hot_binary` rule that builds it twice through configuration transitions:
-  * `binary`: with the hot SDK (every package, the standard library included, compiled from
-    rewritten sources) — the program that runs;
-  * `kit`: the same program declared with `linkmode = "plugin"` — the -dynlink archives every
-    patch links against (only compiled, never linked).
-The transitions set two of rules_go's public build settings: `//go/toolchain:sdk_name` (the hot
-SDK) and `//go/config:linkmode`. Targets outside a go_hot_binary are not affected.
+The macro declares the user's go_binary twice (hidden, with the reload agent added to its main
+package) and a `_go_hot_binary` rule that builds them through configuration transitions
+(transitions.bzl):
+  * `kit`: the program declared with `linkmode = "plugin"` and built with the hot SDK (every
+    package, the standard library included, compiled from rewritten sources, -dynlink and
+    -linkshared): its archives are what the program is linked from and what every patch links
+    against (the kit; the go_binary itself is never linked);
+  * `binary`: the same program as an ordinary executable, for a -race build only (whose patches
+    are plugins carrying their dependencies, as under the go command).
+Otherwise the rule links the program itself (`hotreload link`): -linkshared against the hot
+standard library as one shared library (//rules/private:shared_std), so that a patch carries only
+its own code (docs/PATCH-LINKING.md). rules_go's link action cannot: it writes no packageshlib
+lines.
 
 The rule's executable is a launcher script (launcher.sh.tpl): `hotreload run --bazel-kit
 <kit.json>` starts the program, watches the workspace sources of its packages, and applies patches
@@ -20,7 +25,9 @@ load("@io_bazel_rules_go//go:def.bzl", "GoArchive", "go_binary")
 # here (root_file, libs) are the documented ones. @io_bazel_rules_go//:stdlib is a public target.
 # buildifier: disable=bzl-visibility
 load("@io_bazel_rules_go//go/private:providers.bzl", "GoStdLib")
-load(":names.bzl", "HOT_SDK_NAME", "KIT_FORMAT", "hot_sdk_tool")
+load(":names.bzl", "KIT_FORMAT", "hot_sdk_tool")
+load(":shared_std.bzl", "GoHotSharedStdInfo")
+load(":transitions.bzl", "hot_plugin_transition", "hot_transition")
 
 # The source go_hot_binary adds to the user's package main: it links the reload agent in. The kit
 # description marks it ("injected"): it is no source of the user's.
@@ -30,27 +37,6 @@ _AGENT_IMPORT = Label("//rules/private:_inject/zz_gohot_agent.go")
 # trusted_key), set with the linker's -X through x_defs.
 AGENT_TRUSTED_KEY_VAR = "github.com/gohot/rules_go_hot/runtime/agent.trustedKey"
 _PUBLIC_KEY_WORD = "gohot-ed25519-public"
-
-_SDK_NAME = "@io_bazel_rules_go//go/toolchain:sdk_name"
-_LINKMODE = "@io_bazel_rules_go//go/config:linkmode"
-
-def _hot_transition_impl(_settings, _attr):
-    return {_SDK_NAME: HOT_SDK_NAME}
-
-hot_transition = transition(
-    implementation = _hot_transition_impl,
-    inputs = [],
-    outputs = [_SDK_NAME],
-)
-
-def _hot_plugin_transition_impl(_settings, _attr):
-    return {_SDK_NAME: HOT_SDK_NAME, _LINKMODE: "plugin"}
-
-hot_plugin_transition = transition(
-    implementation = _hot_plugin_transition_impl,
-    inputs = [],
-    outputs = [_SDK_NAME, _LINKMODE],
-)
 
 def _main_repo(label):
     return label.workspace_name == ""
@@ -81,7 +67,7 @@ GoHotBinaryInfo = provider(
     },
 )
 
-def _describe(ctx, path, exe, main, packages, std, snapshot_of):
+def _describe(ctx, path, exe, main, packages, std, snapshot_of, shared):
     """The kit description (see hotreload/internal/bazelkit), paths spelled by `path`."""
     pkgs = []
     for d in packages:
@@ -111,13 +97,30 @@ def _describe(ctx, path, exe, main, packages, std, snapshot_of):
         "main_importpath": main.importpath,
         "stdlib": path(std.root_file),
         "sdk": path(ctx.file._sdk_json),
+        "shlib": path(shared.shlib) if shared else "",
+        "linker": path(shared.linker) if shared else "",
         "packages": pkgs,
     }) + "\n"
 
+def _race(archive):
+    """Whether the kit was built with the race detector (rules_go's mode, where it says)."""
+    mode = getattr(getattr(archive, "source", None), "mode", None)
+    return bool(getattr(mode, "race", False) or getattr(mode, "msan", False))
+
 def _go_hot_binary_impl(ctx):
-    binary = ctx.attr.binary[0]
-    exe = binary[DefaultInfo].files_to_run.executable
     kit_archive = ctx.attr.kit[0][GoArchive]
+
+    # A -race program is linked by rules_go and its patches are plugins (as under the go command);
+    # any other, by `hotreload link` against the shared standard library (see the file's doc).
+    shared = None if _race(kit_archive) else ctx.attr._shared_std[GoHotSharedStdInfo]
+    if shared:
+        exe = ctx.actions.declare_file("{}.hot/{}".format(ctx.label.name, ctx.label.name))
+        program_runfiles = ctx.runfiles(files = [shared.shlib, shared.linker])
+        program_runfiles = program_runfiles.merge(getattr(kit_archive, "runfiles", None) or ctx.runfiles())
+    else:
+        binary = ctx.attr.binary[0]
+        exe = binary[DefaultInfo].files_to_run.executable
+        program_runfiles = binary[DefaultInfo].default_runfiles
     std = ctx.attr._stdlib[0][GoStdLib]
     std_libs = std.libs if type(std.libs) == "depset" else depset(std.libs)
     main = kit_archive.data
@@ -151,9 +154,9 @@ def _go_hot_binary_impl(ctx):
 
     # For the launcher (runfiles paths) and for build actions (execution-root paths).
     kit = ctx.actions.declare_file(ctx.label.name + ".kit/kit.json")
-    ctx.actions.write(kit, _describe(ctx, _short_path, exe, main, packages, std, snapshot_of))
+    ctx.actions.write(kit, _describe(ctx, _short_path, exe, main, packages, std, snapshot_of, shared))
     kit_exec = ctx.actions.declare_file(ctx.label.name + ".kit/kit.exec.json")
-    ctx.actions.write(kit_exec, _describe(ctx, _exec_path, exe, main, packages, std, snapshot_of))
+    ctx.actions.write(kit_exec, _describe(ctx, _exec_path, exe, main, packages, std, snapshot_of, shared))
 
     launcher = ctx.actions.declare_file(ctx.label.name)
     ctx.actions.expand_template(
@@ -173,7 +176,27 @@ def _go_hot_binary_impl(ctx):
         archives.append(d.file)
         if getattr(d, "export_file", None):
             archives.append(d.export_file)
-    kit_inputs = depset([exe, ctx.file._sdk_json] + archives + snapshot + sources, transitive = [std_libs])
+    shared_files = [shared.shlib, shared.linker] if shared else []
+    if shared:
+        # x_defs and gc_linkopts as rules_go's link action passes them (x_defs unstamped).
+        link_args = ctx.actions.args()
+        link_args.add_all(["link", "--bazel-kit", kit_exec, "-o", exe, "--"])
+        for k, v in kit_archive.x_defs.items():
+            link_args.add("-X", "{}={}".format(k, v))
+        link_args.add_all(ctx.attr.gc_linkopts)
+        ctx.actions.run(
+            executable = ctx.executable._hotreload_exec,
+            arguments = [link_args],
+            inputs = depset(
+                [kit_exec, ctx.file._sdk_json] + archives + shared_files,
+                transitive = [std_libs, kit_archive.cgo_deps, getattr(kit_archive, "cgo_link_inputs", depset())],
+            ),
+            outputs = [exe],
+            mnemonic = "GoHotLink",
+            use_default_shell_env = True,
+            progress_message = "Linking {} against the hot standard library".format(ctx.label),
+        )
+    kit_inputs = depset([exe, ctx.file._sdk_json] + archives + snapshot + sources + shared_files, transitive = [std_libs])
 
     # The kit as one self-contained directory (description, archives, sources as built): what
     # CI archives to build patches for this binary later (go_hot_patch's base_kit).
@@ -192,7 +215,7 @@ def _go_hot_binary_impl(ctx):
         files = [exe, kit, ctx.executable._hotreload, ctx.file._sdk_json] + snapshot + archives,
         transitive_files = std_libs,
     )
-    runfiles = runfiles.merge(binary[DefaultInfo].default_runfiles)
+    runfiles = runfiles.merge(program_runfiles)
     runfiles = runfiles.merge(ctx.attr._bash_runfiles[DefaultInfo].default_runfiles)
     return [
         DefaultInfo(
@@ -213,6 +236,14 @@ _go_hot_binary = rule(
     attrs = {
         "binary": attr.label(mandatory = True, cfg = hot_transition, executable = True),
         "kit": attr.label(mandatory = True, cfg = hot_transition, providers = [GoArchive]),
+        "gc_linkopts": attr.string_list(doc = "go_binary's gc_linkopts, for the program's own link"),
+        "_shared_std": attr.label(default = Label("//rules/private:shared_std"), providers = [GoHotSharedStdInfo]),
+        "_hotreload_exec": attr.label(
+            default = hot_sdk_tool("hotreload"),
+            allow_single_file = True,
+            executable = True,
+            cfg = "exec",
+        ),
         "_stdlib": attr.label(
             default = "@io_bazel_rules_go//:stdlib",
             cfg = hot_plugin_transition,
@@ -294,6 +325,9 @@ def go_hot_binary(name, visibility = None, tags = None, testonly = None, trusted
     hot_kwargs = dict(kwargs)
     if trusted_key != None:
         hot_kwargs["x_defs"] = _with_trusted_key(name, kwargs.get("x_defs"), trusted_key)
+
+    # The program as rules_go links it: what runs in a -race build (see the file's doc). Otherwise
+    # never built.
     go_binary(
         name = hidden,
         srcs = srcs + [_AGENT_IMPORT],
@@ -307,7 +341,8 @@ def go_hot_binary(name, visibility = None, tags = None, testonly = None, trusted
         **hot_kwargs
     )
 
-    # The same program in plugin link mode: only its -dynlink archives are used (the kit).
+    # The same program in plugin link mode: only its -dynlink archives are used (the kit, and the
+    # program _go_hot_binary links from them).
     kit = name + ".hotkit"
     go_binary(
         name = kit,
@@ -318,7 +353,7 @@ def go_hot_binary(name, visibility = None, tags = None, testonly = None, trusted
         tags = ["manual"],
         visibility = ["//visibility:private"],
         testonly = testonly,
-        **kwargs
+        **hot_kwargs
     )
 
     # ibazel_notify_changes: `ibazel run` keeps the program alive and tells the launcher about
@@ -330,6 +365,7 @@ def go_hot_binary(name, visibility = None, tags = None, testonly = None, trusted
         name = name,
         binary = ":" + hidden,
         kit = ":" + kit,
+        gc_linkopts = gc_linkopts,
         visibility = visibility,
         tags = tags,
         testonly = testonly,

@@ -16,7 +16,7 @@ HOT_SDK_TOOLS_NAME = "go_hot_sdk_tools"
 # the Go constant bazelkit.Format (hotreload/internal/bazelkit), which hotreload checks when it
 # reads a description: change that one first. bazelkit's TestStarlarkAgrees fails when this one
 # differs from it.
-KIT_FORMAT = 2
+KIT_FORMAT = 3
 
 def hot_sdk_tool(name):
     """The label string of a file of the go_hot_sdk_tools repository.

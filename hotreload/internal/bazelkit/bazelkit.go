@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gohot/rules_go_hot/hotreload/internal/bazellink"
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	hotruntime "github.com/gohot/rules_go_hot/runtime"
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
@@ -26,20 +27,29 @@ import (
 // constant is its owner: rules/private/names.bzl spells it again as
 // KIT_FORMAT (Starlark cannot read Go), and TestStarlarkAgrees fails when
 // the two differ. Format 2: a source records whether go_hot_binary injected
-// it (Src.Injected).
-const Format = 2
+// it (Src.Injected). Format 3: the program is linked against the
+// standard library as a shared library (Shlib, Linker).
+const Format = 3
 
 // Description is kit.json as go_hot_binary writes it. Paths are runfiles
 // paths: relative to the runfiles directory of the rule's workspace.
 type Description struct {
-	Format         int       `json:"format"`
-	Label          string    `json:"label"`
-	Workspace      string    `json:"workspace"`
-	Binary         string    `json:"binary"`
-	MainImportPath string    `json:"main_importpath"`
-	Stdlib         string    `json:"stdlib"`
-	SDK            string    `json:"sdk"`
-	Packages       []Package `json:"packages"`
+	Format         int    `json:"format"`
+	Label          string `json:"label"`
+	Workspace      string `json:"workspace"`
+	Binary         string `json:"binary"`
+	MainImportPath string `json:"main_importpath"`
+	Stdlib         string `json:"stdlib"`
+	SDK            string `json:"sdk"`
+	// Shlib is the standard library as one shared library, which the
+	// program is linked against (hotreload link, package bazellink), and
+	// Linker the private linker its patches are linked with against it
+	// (package hotlink). Both "" for a program linked as rules_go links
+	// it, whose patches are plugins carrying their dependencies (a -race
+	// build).
+	Shlib    string    `json:"shlib,omitempty"`
+	Linker   string    `json:"linker,omitempty"`
+	Packages []Package `json:"packages"`
 }
 
 // Package is one non-standard package of the program.
@@ -92,18 +102,11 @@ type Options struct {
 // Load reads a go_hot_binary's kit description and writes the patcher's
 // kit into opts.Dir. It also returns the description.
 func Load(opts Options) (*kit.Kit, *Description, error) {
-	d := new(Description)
-	if err := readJSON(opts.Kit, d); err != nil {
+	d, sdk, err := Read(opts.Kit, opts.Runfiles)
+	if err != nil {
 		return nil, nil, err
 	}
-	if d.Format != Format {
-		return nil, nil, fmt.Errorf("%s: kit format %d, this hotreload reads format %d (rebuild the target with this rules_go_hot)", opts.Kit, d.Format, Format)
-	}
-	abs := func(p string) string { return filepath.Clean(filepath.Join(opts.Runfiles, filepath.FromSlash(p))) }
-	sdk := new(SDK)
-	if err := readJSON(abs(d.SDK), sdk); err != nil {
-		return nil, nil, err
-	}
+	abs := func(p string) string { return Path(opts.Runfiles, p) }
 	if err := os.RemoveAll(opts.Dir); err != nil {
 		return nil, nil, err
 	}
@@ -118,7 +121,6 @@ func Load(opts Options) (*kit.Kit, *Description, error) {
 		Wrapper:     "hotreload sha256:" + sdk.HotreloadSHA256,
 		Packages:    map[string]*kit.Package{},
 	}
-	var err error
 	if k.BuildID, err = protocol.ReadIdentity(abs(d.Binary)); err != nil {
 		return nil, nil, err
 	}
@@ -157,6 +159,11 @@ func Load(opts Options) (*kit.Kit, *Description, error) {
 	if err := internalize(k); err != nil {
 		return nil, nil, err
 	}
+	if d.Shlib != "" {
+		if err := shareStd(k, abs(d.Shlib), abs(d.Linker)); err != nil {
+			return nil, nil, err
+		}
+	}
 	if _, err := k.RecordRewrites(); err != nil {
 		return nil, nil, err
 	}
@@ -164,6 +171,29 @@ func Load(opts Options) (*kit.Kit, *Description, error) {
 		return nil, nil, err
 	}
 	return k, d, nil
+}
+
+// Read reads a kit description and the SDK description it names; root
+// is the directory its paths are relative to.
+func Read(desc, root string) (*Description, *SDK, error) {
+	d := new(Description)
+	if err := ReadJSON(desc, d); err != nil {
+		return nil, nil, err
+	}
+	if d.Format != Format {
+		return nil, nil, fmt.Errorf("%s: kit format %d, this hotreload reads format %d (rebuild the target with this rules_go_hot)", desc, d.Format, Format)
+	}
+	sdk := new(SDK)
+	if err := ReadJSON(Path(root, d.SDK), sdk); err != nil {
+		return nil, nil, err
+	}
+	return d, sdk, nil
+}
+
+// Path is a description's path p as a path of this machine: relative to
+// root, the directory the description's paths are relative to.
+func Path(root, p string) string {
+	return filepath.Clean(filepath.Join(root, filepath.FromSlash(p)))
 }
 
 // internalize links every archive and export data file into the kit
@@ -208,6 +238,82 @@ func internalize(k *kit.Kit) error {
 		}
 	}
 	return nil
+}
+
+// Kit files of a program linked against the standard library as a shared
+// library, relative to the kit directory.
+const (
+	kitShlib  = "lib/libstd.so"
+	kitLinker = "lib/link"
+	// kitFlags is the private linker's cache of C linker flag answers.
+	kitFlags = "linkflags"
+)
+
+// shareStd makes k a Shared kit: the library the program maps and the
+// private linker are linked into the kit (Bazel replaces its outputs on
+// the next build; the process keeps mapping the library it started with,
+// and patches must link against that one), and every standard package is
+// taken from the library. The paths are the kit's own, relative, so an
+// exported kit can move.
+func shareStd(k *kit.Kit, shlib, linker string) error {
+	for src, dst := range map[string]string{shlib: kitShlib, linker: kitLinker} {
+		if real, err := filepath.EvalSymlinks(src); err == nil {
+			src = real
+		}
+		dst = filepath.Join(k.Dir, dst)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := kit.LinkOrCopy(src, dst); err != nil {
+			return fmt.Errorf("copying %s into the kit: %v", src, err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(k.Dir, kitFlags), 0o755); err != nil {
+		return err
+	}
+	for _, p := range k.Packages {
+		if p.Standard {
+			p.Shlib = kitShlib
+		}
+	}
+	k.Shared = &kit.Shared{Linker: kitLinker, FlagCache: kitFlags, ShlibIndex: filepath.Dir(kitShlib)}
+	return nil
+}
+
+// Library is the kit's shared standard library, whose directory the
+// program is run with (LD_LIBRARY_PATH), or "" for a kit of plugins.
+func Library(k *kit.Kit) string {
+	if k.Shared == nil {
+		return ""
+	}
+	return k.Abs(kitShlib)
+}
+
+// Program is the program a description names, to link against its shared
+// standard library (hotreload link); root is the directory the
+// description's paths are relative to.
+func Program(d *Description, root string) (*bazellink.Program, error) {
+	if d.Shlib == "" {
+		return nil, fmt.Errorf("the kit description names no shared standard library (a program rules_go links itself)")
+	}
+	std, err := StdArchives(Path(root, d.Stdlib))
+	if err != nil {
+		return nil, err
+	}
+	p := &bazellink.Program{Packages: map[string]string{}, Std: std, Shlib: Path(root, d.Shlib)}
+	for _, bp := range d.Packages {
+		a := Path(root, bp.Archive)
+		if bp.Main {
+			p.Main = a
+			p.Packages["main"] = a // compiled as "main" by the hot SDK (toolexec's mainAsMain)
+		} else {
+			p.Packages[bp.ImportMap] = a
+		}
+	}
+	if p.Main == "" {
+		return nil, fmt.Errorf("the kit description names no main package")
+	}
+	return p, nil
 }
 
 // patchable reports whether a package's functions can be patched from
@@ -271,14 +377,27 @@ func snapshot(k *kit.Kit, p *kit.Package, bp Package, opts Options, abs func(str
 	return nil
 }
 
-// addStdlib adds the standard library's -dynlink archives: rules_go's
-// stdlib directory holds pkg/<goos>_<goarch>[_suffix]/<import path>.a.
+// addStdlib adds the standard library's -dynlink archives.
 func addStdlib(k *kit.Kit, root string) error {
+	std, err := StdArchives(root)
+	if err != nil {
+		return err
+	}
+	for ip, a := range std {
+		k.Packages[ip] = &kit.Package{ImportPath: ip, Archive: a, Standard: true}
+	}
+	return nil
+}
+
+// StdArchives maps each standard package to its archive in rules_go's
+// stdlib directory root, which holds pkg/<goos>_<goarch>[_suffix]/<import
+// path>.a.
+func StdArchives(root string) (map[string]string, error) {
 	// The runfiles tree links the directory: walk what it links to.
 	if r, err := filepath.EvalSymlinks(root); err == nil {
 		root = r
 	}
-	found := 0
+	std := map[string]string{}
 	err := filepath.WalkDir(root, func(name string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() || !strings.HasSuffix(name, ".a") {
 			return err
@@ -297,21 +416,20 @@ func addStdlib(k *kit.Kit, root string) error {
 		if len(parts) != 2 {
 			return nil
 		}
-		ip := strings.TrimSuffix(parts[1], ".a")
-		k.Packages[ip] = &kit.Package{ImportPath: ip, Archive: name, Standard: true}
-		found++
+		std[strings.TrimSuffix(parts[1], ".a")] = name
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("reading the standard library archives in %s: %v", root, err)
+		return nil, fmt.Errorf("reading the standard library archives in %s: %v", root, err)
 	}
-	if found == 0 || k.Packages["runtime"] == nil {
-		return fmt.Errorf("no standard library archives (runtime.a) in %s", root)
+	if std["runtime"] == "" {
+		return nil, fmt.Errorf("no standard library archives (runtime.a) in %s", root)
 	}
-	return nil
+	return std, nil
 }
 
-func readJSON(name string, v any) error {
+// ReadJSON reads the JSON file name into v.
+func ReadJSON(name string, v any) error {
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return err

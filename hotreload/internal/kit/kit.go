@@ -67,6 +67,7 @@ type Shared struct {
 	// Linker is the private linker (package hotlink); FlagCache, the
 	// directory of its C linker flag answers; ShlibIndex, the directory
 	// of its indexes of the shared libraries (beside the standard one).
+	// Each absolute, or relative to the kit directory (Kit.Abs).
 	Linker     string `json:"linker"`
 	FlagCache  string `json:"flag_cache"`
 	ShlibIndex string `json:"shlib_index,omitempty"`
@@ -109,7 +110,8 @@ type Package struct {
 	// change to one cannot be patched in (EmbedChanges reports it).
 	Embeds map[string]string `json:"embeds,omitempty"`
 	// Shlib is the shared library the program takes the package from
-	// (absolute; only in a Shared kit): a patch links against it
+	// (only in a Shared kit; absolute, or relative to the kit
+	// directory, as Shared's paths): a patch links against it
 	// instead of copying the package.
 	Shlib string `json:"shlib,omitempty"`
 }
@@ -722,6 +724,15 @@ func LinkOrCopy(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// Abs is a path the kit records, absolute: as it is if it is, else
+// relative to the kit directory.
+func (k *Kit) Abs(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(k.Dir, p)
 }
 
 // ArchivePath is the absolute path of a package's archive, or "".

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/bazelkit"
 	"github.com/gohot/rules_go_hot/hotreload/internal/events"
+	"github.com/gohot/rules_go_hot/hotreload/internal/hotlink"
 	"github.com/gohot/rules_go_hot/hotreload/internal/patcher"
 )
 
@@ -29,6 +30,18 @@ func (r *run) loadBazel() error {
 	}
 	r.kit = k
 	r.bin = filepath.Join(opts.Runfiles, filepath.FromSlash(d.Binary))
+	if lib := bazelkit.Library(k); lib != "" {
+		r.libDir = filepath.Dir(lib)
+		// The program maps the kit's copy of the library, the very file
+		// its patches link against. Indexed ahead of the first patch,
+		// as in a --link=shared session.
+		l := &hotlink.Linker{Path: k.Abs(k.Shared.Linker), FlagCache: k.Abs(k.Shared.FlagCache)}
+		r.bg.Add(1)
+		go func() {
+			defer r.bg.Done()
+			l.Index(r.ctx, lib, r.libDir)
+		}()
+	}
 	r.emit(events.Event{Event: events.Built, Package: k.MainPackage, Binary: r.bin})
 	r.builder = patcher.NewBuilder(k, r.patchDir())
 	r.kitReady = make(chan struct{})

@@ -65,10 +65,13 @@ type run struct {
 	// when one was asked for and cannot be had).
 	shared     *sharedLink
 	sharedNote string
-	kitReady   chan struct{}
-	kitErr     error
-	builder    *patcher.Builder
-	bin        string // the hot binary
+	// libDir is where the program's shared standard library is, when
+	// its executable does not say (a go_hot_binary's: LD_LIBRARY_PATH).
+	libDir   string
+	kitReady chan struct{}
+	kitErr   error
+	builder  *patcher.Builder
+	bin      string // the hot binary
 	// lastChange is when the last change was handled.
 	lastChange time.Time
 	proc       *exec.Cmd

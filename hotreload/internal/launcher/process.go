@@ -21,6 +21,13 @@ func (r *run) launch() error {
 	cmd.Env = os.Environ()
 	// The agent's status reports the state directory's size.
 	cmd.Env = append(cmd.Env, protocol.EnvStateDir+"="+r.state)
+	if r.libDir != "" {
+		lp := r.libDir
+		if old := os.Getenv("LD_LIBRARY_PATH"); old != "" {
+			lp += ":" + old
+		}
+		cmd.Env = append(cmd.Env, "LD_LIBRARY_PATH="+lp)
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = r.opts.Stdin, r.opts.Stdout, r.opts.Stderr
 	if r.ibazel() {
 		cmd.Stdin = nil // ibazel's notifications are the launcher's

@@ -33,7 +33,7 @@ func (b *Builder) compileAndLink(dir, id, lang string, files []string, res *Resu
 				// As the go command links a -linkshared program: the
 				// package is taken from the shared library the process
 				// has mapped, not copied into the patch.
-				lines = append(lines, fmt.Sprintf("packageshlib %s=%s", p.LinkPath(), p.Shlib))
+				lines = append(lines, fmt.Sprintf("packageshlib %s=%s", p.LinkPath(), k.Abs(p.Shlib)))
 			}
 			exports = append(exports, fmt.Sprintf("packagefile %s=%s", p.LinkPath(), k.ExportPath(path)))
 			if p.LinkPath() != path {
@@ -124,10 +124,11 @@ func (b *Builder) tool(name string, args ...string) ([]byte, error) {
 
 // sharedLinker runs the kit's private linker (see Kit.Shared).
 func (b *Builder) sharedLinker(_ string, args ...string) ([]byte, error) {
-	cmd := exec.Command(b.Kit.Shared.Linker, args...)
-	cmd.Env = []string{hotlink.FlagCacheEnv + "=" + b.Kit.Shared.FlagCache}
-	if b.Kit.Shared.ShlibIndex != "" {
-		cmd.Env = append(cmd.Env, hotlink.ShlibIndexEnv+"="+b.Kit.Shared.ShlibIndex)
+	k := b.Kit
+	cmd := exec.Command(k.Abs(k.Shared.Linker), args...)
+	cmd.Env = []string{hotlink.FlagCacheEnv + "=" + k.Abs(k.Shared.FlagCache)}
+	if k.Shared.ShlibIndex != "" {
+		cmd.Env = append(cmd.Env, hotlink.ShlibIndexEnv+"="+k.Abs(k.Shared.ShlibIndex))
 	}
 	return b.run(cmd)
 }

@@ -74,9 +74,12 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	case "compile":
 	case "vet":
 		return vet(args, stdout, stderr)
+	case "asm":
+		return run(bazelLinkshared(args), nil, stdout, stderr)
 	default:
 		return run(args, nil, stdout, stderr)
 	}
+	args = bazelLinkshared(args)
 	for _, a := range args[1:] {
 		if a == "-V=full" || a == "-V" {
 			return versionFull(args, stdout, stderr)
@@ -88,6 +91,37 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return c.run(stdout, stderr)
+}
+
+// bazelLinkshared adds -linkshared to a -dynlink compilation or assembly
+// of the hot SDK (a go_hot_binary's kit, rules_go's plugin link mode),
+// as the go command compiles and assembles every package of a
+// -linkshared build: the program is then linked -linkshared from these
+// very archives against the standard library as a shared library, and
+// its patches against it (docs/PATCH-LINKING.md). Without the flag an
+// object names some runtime symbols by an index into the runtime's own
+// object, which a link against the library cannot resolve. A -race
+// compilation is left as it is: such a kit is linked as plugins, as
+// under the go command. The flag only makes an object name symbols
+// instead of indexing them (and compile methods of generic types
+// again), which any link resolves.
+func bazelLinkshared(args []string) []string {
+	if os.Getenv(SDKEnv) != "bazel" {
+		return args
+	}
+	dynlink := false
+	for _, a := range args[1:] {
+		switch a {
+		case "-linkshared", "-race", "-race=true", "-msan", "-asan":
+			return args
+		case "-dynlink":
+			dynlink = true
+		}
+	}
+	if !dynlink {
+		return args
+	}
+	return append([]string{args[0], "-linkshared"}, args[1:]...)
 }
 
 // run executes a command, passing stdin through; filter, if set, is
