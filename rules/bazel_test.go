@@ -11,11 +11,15 @@ package rules_test
 
 import (
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,12 +141,50 @@ func TestPlainBinaryUnchanged(t *testing.T) {
 	if withHot != without {
 		t.Errorf("go_binary built beside go_hot_binary differs from one built without rules_go_hot: %s vs %s", withHot, without)
 	}
-	// The hot binary lives in the hot configuration's output tree; its
-	// runfiles link it.
-	hotBin := sha(t, filepath.Join(hot, "bazel-bin/examples/visits/visits_hot.runfiles/visits_e2e/examples/visits/visits_hot.hotbin_/visits_hot.hotbin"))
-	if hotBin == withHot {
+	// The hot binary: linked by go_hot_binary against the hot standard
+	// library as a shared library, found beside it.
+	exe := filepath.Join(hot, "bazel-bin/examples/visits/visits_hot.hot/visits_hot")
+	if sha(t, exe) == withHot {
 		t.Error("the hot binary is the plain one")
 	}
+	f, err := elf.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	needed, _ := f.DynString(elf.DT_NEEDED)
+	runpath, _ := f.DynString(elf.DT_RUNPATH)
+	f.Close()
+	if !slices.Contains(needed, "libstd.so") || !slices.Equal(runpath, []string{"$ORIGIN"}) {
+		t.Errorf("hot binary: DT_NEEDED %q, DT_RUNPATH %q; want libstd.so found in $ORIGIN", needed, runpath)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(exe), "libstd.so")); err != nil {
+		t.Errorf("the shared standard library is not beside the hot binary: %v", err)
+	}
+}
+
+// deployHotBinary copies the hot_binary output group of go_hot_binary
+// target (of examples/visits, built in workspace ws) into the new
+// directory dir, as a deployment does: the program (where its kit
+// description says) and the shared standard library beside it. It
+// returns the program's path.
+func deployHotBinary(t *testing.T, ws, target, dir string) string {
+	t.Helper()
+	var desc struct{ Binary, Shlib string }
+	kit := filepath.Join(ws, "bazel-bin/examples/visits", target+".kit/kit.exec.json")
+	if b, err := os.ReadFile(kit); err != nil || json.Unmarshal(b, &desc) != nil || desc.Shlib == "" {
+		t.Fatalf("reading %s (want a binary and its shared library): %v", kit, err)
+	}
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(ws, desc.Binary)
+	for _, f := range []string{bin, filepath.Join(filepath.Dir(bin), filepath.Base(desc.Shlib))} {
+		if out, err := exec.Command("cp", "-L", f, dir).CombinedOutput(); err != nil {
+			t.Fatalf("deploying: %v\n%s", err, out)
+		}
+	}
+	return filepath.Join(dir, filepath.Base(bin))
 }
 
 // TestBazelRunLiveReload: `bazel run //examples/visits:visits_hot` runs the

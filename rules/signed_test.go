@@ -5,7 +5,6 @@ package rules_test
 // the same patch unsigned, or signed by another key, is refused.
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -90,15 +89,9 @@ func TestSignedPatches(t *testing.T) {
 	if out, err := exec.Command("cp", "-rL", filepath.Join(ws, "bazel-bin/examples/visits/visits_signed.kitdir"), store).CombinedOutput(); err != nil {
 		t.Fatalf("archiving the kit: %v\n%s", err, out)
 	}
-	var desc struct{ Binary string }
-	if b, err := os.ReadFile(filepath.Join(ws, "bazel-bin/examples/visits/visits_signed.kit/kit.exec.json")); err != nil || json.Unmarshal(b, &desc) != nil {
-		t.Fatalf("reading kit.exec.json: %v", err)
-	}
-	deployed := filepath.Join(dir, "visits")
-	os.Remove(deployed)
-	if out, err := exec.Command("cp", "-L", filepath.Join(ws, desc.Binary), deployed).CombinedOutput(); err != nil {
-		t.Fatalf("deploying: %v\n%s", err, out)
-	}
+	// The hot binary (output group hot_binary: the program and the
+	// shared standard library it finds beside it), deployed together.
+	deployed := deployHotBinary(t, ws, "visits_signed", filepath.Join(dir, "visits"))
 	prog := hotsession.Start(t, exec.Command(deployed, "-addr", "127.0.0.1:0"))
 	prog.Addr()
 	prog.Expect("/hit?page=home", "page home: 1 hits")

@@ -5,7 +5,6 @@ package rules_test
 // `ibazel run`.
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -92,16 +91,9 @@ func TestCIPatch(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(store, "rewritten/example.com/visits/store/manifest.json")); err != nil {
 		t.Fatal(err)
 	}
-	deployed := filepath.Join(ci, "visits")
-	os.Remove(deployed)
-	// The hot binary (output group hot_binary) is where the kit says.
-	var desc struct{ Binary string }
-	if b, err := os.ReadFile(filepath.Join(worktreeA, "bazel-bin/examples/visits/visits_hot.kit/kit.exec.json")); err != nil || json.Unmarshal(b, &desc) != nil {
-		t.Fatalf("reading kit.exec.json: %v", err)
-	}
-	if out, err := exec.Command("cp", "-L", filepath.Join(worktreeA, desc.Binary), deployed).CombinedOutput(); err != nil {
-		t.Fatalf("deploying: %v\n%s", err, out)
-	}
+	// The hot binary (output group hot_binary: the program and the
+	// shared standard library it finds beside it), deployed together.
+	deployed := deployHotBinary(t, worktreeA, "visits_hot", filepath.Join(ci, "visits"))
 	prog := hotsession.Start(t, exec.Command(deployed, "-addr", "127.0.0.1:0"))
 	prog.Addr() // it listens
 	prog.Expect("/hit?page=home", "page home: 1 hits")

@@ -89,9 +89,14 @@ func main() {
 	s := &soak{r: &Result{}}
 	s.r.Meta = Meta{Started: time.Now().UTC().Format(time.RFC3339), Hotreload: hr, Args: os.Args[1:], Env: envs,
 		HotreloadFlags: hrFlags, N: *nEdits, Commit: os.Getenv("BENCH_COMMIT"), Mode: *mode}
-	if s.r.Meta.Mode == "" {
+	if s.r.Meta.Mode == "" && *bazelMode {
+		// go_hot_binary links its program against the shared standard
+		// library (plugins only for a -race build).
+		s.r.Meta.Mode = "shared"
+	} else if s.r.Meta.Mode == "" {
 		s.r.Meta.Mode = linkMode(helpDefaultLink(hr), envs, hrFlags)
 	}
+	s.r.Meta.Bazel = *bazelMode
 	s.r.Meta.MaxRSS, err = parseSize(*maxRSSFlag)
 	check(err)
 	s.r.Meta.MaxDisk, err = parseSize(*maxDiskFlag)
@@ -114,7 +119,9 @@ func main() {
 	s.out = *outDir
 	if s.out == "" {
 		name := "soak-" + *programName
-		if s.r.Meta.Mode != "plugin" {
+		if *bazelMode {
+			name += "-bazel"
+		} else if s.r.Meta.Mode != "plugin" {
 			name += "-" + s.r.Meta.Mode
 		}
 		s.out = filepath.Join(repoRoot(), "bench", "results", time.Now().Format("2006-01-02"), name)
@@ -210,6 +217,7 @@ type soak struct {
 	minFree int64
 
 	hotSrc, plainSrc, state string
+	plainBin                string // the plain program, as plainBuild built it
 	hot                     *group
 	events                  chan event
 	eventLog                *os.File
@@ -238,6 +246,13 @@ func (s *soak) run() {
 	log.Printf("fetching %s%s into %s", p.Module, p.Dir, s.work)
 	check(p.fetch(s.work, s.hotSrc))
 	check(p.fetch(s.work, s.plainSrc))
+	if *bazelMode {
+		defer s.bazelShutdown()
+		for _, dir := range []string{s.hotSrc, s.plainSrc} {
+			log.Printf("making %s a Bazel workspace (Gazelle)", dir)
+			check(s.bazelWorkspace(dir, filepath.Base(dir)))
+		}
+	}
 	var err error
 	s.orig, err = os.ReadFile(filepath.Join(s.hotSrc, s.r.Edit.File))
 	check(err)
@@ -328,6 +343,12 @@ func (s *soak) startHot() error {
 	args = append(append(args, p.Main, "--"), p.args(s.port)...)
 	cmd := exec.Command(s.r.Meta.Hotreload, args...)
 	cmd.Dir = s.hotSrc
+	if *bazelMode {
+		if cmd, err = s.bazelHotCommand(p.args(s.port)); err != nil {
+			return err
+		}
+		args = cmd.Args[1:]
+	}
 	cmd.Env = append(os.Environ(), envs...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -535,9 +556,16 @@ wait:
 
 func msSince(t0, t time.Time) float64 { return float64(t.Sub(t0).Microseconds()) / 1000 }
 
-// plainBuild builds the plain copy with the go command.
+// plainBuild builds the plain copy with the go command (-bazel: with
+// Bazel), and sets s.plainBin.
 func (s *soak) plainBuild() error {
-	cmd := exec.Command("go", "build", "-o", filepath.Join(s.work, "plain.bin"), s.r.Program.Main)
+	if *bazelMode {
+		var err error
+		s.plainBin, err = s.bazelPlainBuild()
+		return err
+	}
+	s.plainBin = filepath.Join(s.work, "plain.bin")
+	cmd := exec.Command("go", "build", "-o", s.plainBin, s.r.Program.Main)
 	cmd.Dir = s.plainSrc
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v: %s", err, out)
@@ -581,7 +609,7 @@ func (s *soak) restart(afterGen, rep int) Restart {
 		x.Error = err.Error()
 		return x
 	}
-	cmd := exec.Command(filepath.Join(s.work, "plain.bin"), s.r.Program.args(port)...)
+	cmd := exec.Command(s.plainBin, s.r.Program.args(port)...)
 	cmd.Dir = s.plainSrc
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -119,7 +119,7 @@ func charts(r *Result) ([]string, []*plot.Plot, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	restarts := series{name: "rebuild + restart (go build + start)", color: red, dots: true}
+	restarts := series{name: "rebuild + restart (" + r.Meta.builder() + " + start)", color: red, dots: true}
 	for _, x := range r.Restarts {
 		if x.OK {
 			restarts.pts = append(restarts.pts, plotter.XY{X: float64(x.AfterGen), Y: x.TotalMS})

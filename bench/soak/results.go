@@ -45,15 +45,28 @@ type Meta struct {
 	Env            []string `json:"env,omitempty"`             // -env: added to hotreload run's environment
 	HotreloadFlags []string `json:"hotreload_flags,omitempty"` // -hotreload-flag: added to hotreload run
 	N              int      `json:"n"`
-	MaxRSS         int64    `json:"max_rss_bytes"`
-	MaxDisk        int64    `json:"max_disk_bytes"`
+	// Bazel: built and run under Bazel (-bazel), the baseline too.
+	Bazel   bool  `json:"bazel,omitempty"`
+	MaxRSS  int64 `json:"max_rss_bytes"`
+	MaxDisk int64 `json:"max_disk_bytes"`
+}
+
+// builder is what the baseline rebuilds with.
+func (m Meta) builder() string {
+	if m.Bazel {
+		return "bazel build"
+	}
+	return "go build"
 }
 
 // Start is the hot session's start-up.
 type Start struct {
-	BuiltMS        float64 `json:"built_ms"` // the built event's build_ms
-	ReadyS         float64 `json:"ready_s"`  // hotreload run → serving
-	KitS           float64 `json:"kit_s"`    // hotreload run → kit event
+	BuiltMS float64 `json:"built_ms"` // the built event's build_ms
+	// BazelBuildS: -bazel's `bazel build` of the go_hot_binary, before
+	// the launcher starts (ReadyS and KitS count from the launcher).
+	BazelBuildS    float64 `json:"bazel_build_s,omitempty"`
+	ReadyS         float64 `json:"ready_s"` // hotreload run → serving
+	KitS           float64 `json:"kit_s"`   // hotreload run → kit event
 	KitMS          float64 `json:"kit_ms"`
 	PID            int     `json:"pid"`
 	LauncherPID    int     `json:"launcher_pid"`
@@ -407,6 +420,9 @@ func (r *Result) summaryMarkdown() string {
 	fmt.Fprintf(&b, "- machine: %d × %s, %s RAM, Linux %s; %s; %s\n", m.NumCPU, m.CPU, m.MemTotal, m.Kernel, m.GoVersion, m.CC)
 	fmt.Fprintf(&b, "- hotreload: %s (sha256 %s, commit %s); extra flags %q, extra env %q\n", m.Hotreload, m.HotreloadSHA, m.Commit, m.HotreloadFlags, m.Env)
 	fmt.Fprintf(&b, "- program: %s %s %s; edit: %s, GET %s\n", r.Program.Module, r.Program.Main, strings.Join(r.Program.Args, " "), r.Edit.File, r.Edit.Path)
+	if r.Meta.Bazel {
+		fmt.Fprintf(&b, "- under Bazel: `bazel build` of the go_hot_binary %.1f s, then its launcher (`hotreload run --bazel-kit`); the baseline is `bazel build` of the plain go_binary + start\n", r.Start.BazelBuildS)
+	}
 	fmt.Fprintf(&b, "- hot start: built in %.1f s, serving after %.1f s, kit after %.1f s\n", r.Start.BuiltMS/1000, r.Start.ReadyS, r.Start.KitS)
 	if s.Stopped != "" {
 		fmt.Fprintf(&b, "- **stopped early**: %s\n", s.Stopped)
@@ -416,7 +432,7 @@ func (r *Result) summaryMarkdown() string {
 	b.WriteString("| | |\n|---|---|\n")
 	row("save → applied, median (p90)", fmt.Sprintf("%.0f ms (%.0f)", s.SaveAppliedMedian, s.SaveAppliedP90))
 	row("save → applied, first 10 / last 10 (medians)", fmt.Sprintf("%.0f / %.0f ms", s.SaveAppliedFirst10, s.SaveAppliedLast10))
-	row("rebuild + restart (go build warm + start until serving), median", fmt.Sprintf("%.0f ms (build %.0f + start %.0f; first round %.0f, last %.0f; n=%d)", s.RestartMedian, s.RestartBuildMed, s.RestartStartMed, s.RestartFirstMed, s.RestartLastMed, s.Restarts))
+	row("rebuild + restart ("+r.Meta.builder()+" warm + start until serving), median", fmt.Sprintf("%.0f ms (build %.0f + start %.0f; first round %.0f, last %.0f; n=%d)", s.RestartMedian, s.RestartBuildMed, s.RestartStartMed, s.RestartFirstMed, s.RestartLastMed, s.Restarts))
 	row("save → applied / rebuild + restart", fmt.Sprintf("%.2f×", s.SaveAppliedOverRS))
 	bl := fmt.Sprintf("%.0f ms", s.BuildMedian)
 	if s.HasCompileMS || s.HasLinkMS {
@@ -433,7 +449,7 @@ func (r *Result) summaryMarkdown() string {
 	row("disk per patch (state dir + held deleted files)", mb(s.DiskPerPatchBytes))
 	if len(s.Rounds) > 0 {
 		b.WriteString("\nEach rebuild + restart round against the hot edits around it (medians; the machine's load varies over a run):\n\n")
-		b.WriteString("| round after gen | hot gens | load1 | save → applied ms (build, load) | rebuild + restart ms (go build) | ratio |\n|---|---|---|---|---|---|\n")
+		b.WriteString("| round after gen | hot gens | load1 | save → applied ms (build, load) | rebuild + restart ms (" + r.Meta.builder() + ") | ratio |\n|---|---|---|---|---|---|\n")
 		for _, rd := range s.Rounds {
 			fmt.Fprintf(&b, "| %d | %d–%d | %.1f | %.0f (%.0f, %.0f) | %.0f (%.0f) | %.2f× |\n",
 				rd.AfterGen, rd.FromGen, rd.ToGen, rd.Load1Median, rd.HotMedian, rd.HotBuildMSMed, rd.HotLoadMSMed, rd.RestartMedian, rd.RestartBuildMS, rd.Ratio)

@@ -17,6 +17,8 @@
 #   HOTRELOAD=/tmp/hr N=60 RESTART_EVERY=10 RESTART_REPS=2 bench/soak/run.sh -hotreload-flag=--link=plugin   # the plugin run of the doc
 #   HOTRELOAD=/tmp/hr N=500 bench/soak/run.sh -hotreload-flag=--link=shared   # the shared run of the doc
 #   bench/soak/run.sh -env HOTRELOAD_LINK=plugin -max-rss 8G           # extra args go to the soak command
+#   . ~/.cache/rules_go_hot/bazel/env.sh; HOTRELOAD=/tmp/hr N=500 bench/soak/run.sh -bazel   # under Bazel: bazel run of the
+#                  go_hot_binary Gazelle declares, against bazel build of the go_binary + start (bench/soak/bazel.go)
 #   (cd bench/soak && go run . -plot ../results/DATE/soak-httpbin/soak.json)   # redraw the charts
 #
 # Guards (flags of the soak command, defaults): -max-rss 12G (the program's

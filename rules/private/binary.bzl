@@ -115,11 +115,18 @@ def _go_hot_binary_impl(ctx):
     shared = None if _race(kit_archive) else ctx.attr._shared_std[GoHotSharedStdInfo]
     if shared:
         exe = ctx.actions.declare_file("{}.hot/{}".format(ctx.label.name, ctx.label.name))
+
+        # The program finds the library in its own directory (hotreload link's run path $ORIGIN):
+        # the output group hot_binary is the two files to deploy together.
+        beside = ctx.actions.declare_file("{}.hot/{}".format(ctx.label.name, shared.shlib.basename))
+        ctx.actions.symlink(output = beside, target_file = shared.shlib)
+        program_files = [exe, beside]
         program_runfiles = ctx.runfiles(files = [shared.shlib, shared.linker])
         program_runfiles = program_runfiles.merge(getattr(kit_archive, "runfiles", None) or ctx.runfiles())
     else:
         binary = ctx.attr.binary[0]
         exe = binary[DefaultInfo].files_to_run.executable
+        program_files = [exe]
         program_runfiles = binary[DefaultInfo].default_runfiles
     std = ctx.attr._stdlib[0][GoStdLib]
     std_libs = std.libs if type(std.libs) == "depset" else depset(std.libs)
@@ -220,11 +227,11 @@ def _go_hot_binary_impl(ctx):
     return [
         DefaultInfo(
             executable = launcher,
-            files = depset([launcher, exe, kit]),
+            files = depset([launcher, kit] + program_files),
             runfiles = runfiles,
         ),
         OutputGroupInfo(
-            hot_binary = depset([exe]),
+            hot_binary = depset(program_files),
             patch_kit = depset([kit_dir]),
         ),
         GoHotBinaryInfo(kit_exec = kit_exec, inputs = kit_inputs, label = ctx.label),

@@ -2,8 +2,9 @@
 
 `go_hot_sdk_tools` is a repository rule that builds the `hotreload` tool with the user's own Go
 SDK and lays out a GOROOT mirror: every entry links to the real SDK except the host's
-`pkg/tool/<os>_<arch>/compile`, a script that runs `hotreload <real compile> ARGS...`, which
-rewrites every package it compiles (the instrumentation) and compiles the rewritten sources. The
+`pkg/tool/<os>_<arch>/compile` and `asm`, scripts that run `hotreload <real tool> ARGS...`, which
+rewrites every package it compiles (the instrumentation) and compiles the rewritten sources (and
+compiles and assembles a -dynlink package -linkshared, see binary.bzl). The
 mirror is then an ordinary SDK for rules_go (`go_wrap_sdk`), registered under the SDK name
 `go_hot_sdk`: rules_go's own `sdk_name` build setting selects it for hot targets only, so every
 other target keeps the user's SDK and is built exactly as before.

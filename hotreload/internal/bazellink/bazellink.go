@@ -29,6 +29,10 @@ import (
 // command and the patcher link them.
 const InstallSuffix = "dynlink"
 
+// RunPath is where a program linked by Link looks for the library: its
+// own directory.
+const RunPath = "$ORIGIN"
+
 // Std links the standard library's archives (import path → archive)
 // into one shared library, out, with the link tool of toolDir: what `go
 // install -buildmode=shared -linkshared std` links.
@@ -65,10 +69,11 @@ type Program struct {
 	Flags []string
 }
 
-// Link links p into the executable out. The executable names the library
-// by its file name only (no run path: its directory at link time is
-// Bazel's, not where the program runs): whoever starts the program says
-// where it is (LD_LIBRARY_PATH; the launcher does).
+// Link links p into the executable out. The executable looks for the
+// library in its own directory (run path $ORIGIN; the directory at link
+// time is Bazel's, not where the program runs): go_hot_binary puts it
+// there, a deployment copies the two files together, and the launcher
+// names the kit's copy first (LD_LIBRARY_PATH).
 func (p *Program) Link(ctx context.Context, toolDir, out string) error {
 	shlib, err := filepath.Abs(p.Shlib)
 	if err != nil {
@@ -91,7 +96,7 @@ func (p *Program) Link(ctx context.Context, toolDir, out string) error {
 	}
 	defer os.Remove(cfg)
 	args := []string{"-o", out, "-importcfg", cfg, "-installsuffix", InstallSuffix,
-		"-buildmode=exe", "-linkshared", "-w", "-linkmode=external", "-extld=gcc", "-r", "", "-buildid=redacted"}
+		"-buildmode=exe", "-linkshared", "-w", "-linkmode=external", "-extld=gcc", "-r", RunPath, "-buildid=redacted"}
 	args = append(args, p.Flags...)
 	args = append(args, p.Main)
 	return link(ctx, toolDir, args, "the program "+out+" against "+p.Shlib)

@@ -727,10 +727,14 @@ func LinkOrCopy(src, dst string) error {
 }
 
 // Abs is a path the kit records, absolute: as it is if it is, else
-// relative to the kit directory.
+// relative to the kit directory (itself made absolute: tools run it
+// from other directories).
 func (k *Kit) Abs(p string) string {
 	if p == "" || filepath.IsAbs(p) {
 		return p
+	}
+	if a, err := filepath.Abs(filepath.Join(k.Dir, p)); err == nil {
+		return a
 	}
 	return filepath.Join(k.Dir, p)
 }
