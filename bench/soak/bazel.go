@@ -57,6 +57,7 @@ func (s *soak) bazelWorkspace(dir, name string) error {
 		"BUILD.bazel": fmt.Sprintf(`load("@bazel_gazelle//:def.bzl", "gazelle")
 
 # gazelle:prefix %s
+# gazelle:go_hot enabled
 
 gazelle(
     name = "gazelle",
@@ -72,8 +73,14 @@ gazelle(
 	if err := os.Symlink(rc, filepath.Join(dir, ".rules_go_hot.bazelrc")); err != nil {
 		return err
 	}
-	_, err = s.bazel(dir, "run", "//:gazelle")
-	return err
+	if _, err = s.bazel(dir, "run", "//:gazelle"); err != nil {
+		return err
+	}
+	build, err := os.ReadFile(filepath.Join(dir, strings.TrimPrefix(path.Clean(s.r.Program.Main), "./"), "BUILD.bazel"))
+	if err != nil || !strings.Contains(string(build), "go_hot_binary(") {
+		return fmt.Errorf("Gazelle wrote no go_hot_binary for %s (%v)", s.r.Program.Main, err)
+	}
+	return nil
 }
 
 // bazel runs a Bazel command in workspace dir, with hotreload as the

@@ -26,8 +26,8 @@ load("@io_bazel_rules_go//go:def.bzl", "GoArchive", "go_binary")
 # buildifier: disable=bzl-visibility
 load("@io_bazel_rules_go//go/private:providers.bzl", "GoStdLib")
 load(":names.bzl", "KIT_FORMAT", "hot_sdk_tool")
-load(":shared_std.bzl", "GoHotSharedStdInfo")
-load(":transitions.bzl", "hot_plugin_transition", "hot_transition")
+load(":shared_std.bzl", "GoHotSharedStdInfo", "hot_sdk_attrs")
+load(":transitions.bzl", "hot_transition")
 
 # The source go_hot_binary adds to the user's package main: it links the reload agent in. The kit
 # description marks it ("injected"): it is no source of the user's.
@@ -240,39 +240,25 @@ def _go_hot_binary_impl(ctx):
 _go_hot_binary = rule(
     implementation = _go_hot_binary_impl,
     executable = True,
-    attrs = {
+    attrs = dict(hot_sdk_attrs("target"), **{
         "binary": attr.label(mandatory = True, cfg = hot_transition, executable = True),
         "kit": attr.label(mandatory = True, cfg = hot_transition, providers = [GoArchive]),
         "gc_linkopts": attr.string_list(doc = "go_binary's gc_linkopts, for the program's own link"),
         "_shared_std": attr.label(default = Label("//rules/private:shared_std"), providers = [GoHotSharedStdInfo]),
+        # hotreload to run in the link action (_hotreload ships in the runfiles).
         "_hotreload_exec": attr.label(
             default = hot_sdk_tool("hotreload"),
             allow_single_file = True,
             executable = True,
             cfg = "exec",
         ),
-        "_stdlib": attr.label(
-            default = "@io_bazel_rules_go//:stdlib",
-            cfg = hot_plugin_transition,
-            providers = [GoStdLib],
-        ),
-        "_hotreload": attr.label(
-            default = hot_sdk_tool("hotreload"),
-            allow_single_file = True,
-            executable = True,
-            cfg = "target",
-        ),
-        "_sdk_json": attr.label(default = hot_sdk_tool("sdk.json"), allow_single_file = True),
         "_launcher_template": attr.label(
             default = Label("//rules/private:launcher.sh.tpl"),
             allow_single_file = True,
         ),
         # The launcher finds its files with Bazel's Bash runfiles library (rlocation).
         "_bash_runfiles": attr.label(default = "@bazel_tools//tools/bash/runfiles"),
-        "_allowlist_function_transition": attr.label(
-            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
-        ),
-    },
+    }),
     doc = "Runs a hot build of a go_binary under the hotreload launcher (see go_hot_binary).",
 )
 

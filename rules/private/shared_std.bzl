@@ -51,9 +51,19 @@ def _go_hot_shared_std_impl(ctx):
         GoHotSharedStdInfo(shlib = shlib, linker = linker),
     ]
 
-go_hot_shared_std = rule(
-    implementation = _go_hot_shared_std_impl,
-    attrs = {
+def hot_sdk_attrs(hotreload_cfg):
+    """The private attributes of a rule that reads the hot SDK.
+
+    Its -dynlink standard library, hotreload (built for hotreload_cfg: "exec" to run in actions,
+    "target" to ship in runfiles) and sdk.json.
+
+    Args:
+      hotreload_cfg: the configuration of the `_hotreload` attribute.
+
+    Returns:
+      a dict of attributes.
+    """
+    return {
         "_stdlib": attr.label(
             default = "@io_bazel_rules_go//:stdlib",
             cfg = hot_plugin_transition,
@@ -63,12 +73,16 @@ go_hot_shared_std = rule(
             default = hot_sdk_tool("hotreload"),
             allow_single_file = True,
             executable = True,
-            cfg = "exec",
+            cfg = hotreload_cfg,
         ),
         "_sdk_json": attr.label(default = hot_sdk_tool("sdk.json"), allow_single_file = True),
         "_allowlist_function_transition": attr.label(
             default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
         ),
-    },
+    }
+
+go_hot_shared_std = rule(
+    implementation = _go_hot_shared_std_impl,
+    attrs = hot_sdk_attrs("exec"),
     doc = "Links the hot standard library as libstd.so and builds the private linker.",
 )
