@@ -4,8 +4,9 @@
 #
 #   cold   `bazel build` of the target in a fresh output base with no disk
 #          cache: server start, builder, standard library(ies), program.
-#          go_binary: one std; go_hot_binary: the hot std for the program and
-#          the -dynlink hot std of the kit, plus the hot SDK's builder.
+#          go_binary: one std; go_hot_binary: the -dynlink hot std of the kit
+#          (linked as libstd.so, the program against it), the private linker,
+#          plus the hot SDK's builder.
 #   warm   after touching examples/visits/store/store.go (a comment line
 #          appended, then removed): the incremental rebuild.
 #   reload edit → applied under `bazel run //examples/visits:visits_hot`:

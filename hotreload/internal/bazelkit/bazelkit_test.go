@@ -126,6 +126,52 @@ func TestLoad(t *testing.T) {
 		t.Errorf("kit.json saved: %v", err)
 	}
 
+	if k.Shared != nil || Library(k) != "" {
+		t.Errorf("a description without a shared library made a Shared kit: %+v", k.Shared)
+	}
+	if _, err := Program(&d, rf); err == nil || !strings.Contains(err.Error(), "no shared standard library") {
+		t.Errorf("Program of a description without a shared library: %v", err)
+	}
+
+	// Linked against the shared standard library: the kit takes every
+	// standard package from its own link of the library, and patches link
+	// with its own link of the private linker (Bazel replaces its outputs).
+	write(filepath.Join(rf, "../rules_go_hot/rules/private/shared_std/libstd.so"), "the library")
+	write(filepath.Join(rf, "../rules_go_hot/rules/private/shared_std/link"), "the linker")
+	shared := d
+	shared.Shlib, shared.Linker = "../rules_go_hot/rules/private/shared_std/libstd.so", "../rules_go_hot/rules/private/shared_std/link"
+	b, _ = json.Marshal(shared)
+	write(filepath.Join(rf, "app/app_hot.kit/shared.json"), string(b))
+	ks, _, err := Load(Options{Kit: filepath.Join(rf, "app/app_hot.kit/shared.json"), Runfiles: rf, Workspace: workspace, Dir: filepath.Join(root, "kit-shared")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := Library(ks)
+	if ks.Shared == nil || lib != filepath.Join(root, "kit-shared", "lib", "libstd.so") || ks.Abs(ks.Shared.Linker) != filepath.Join(root, "kit-shared", "lib", "link") {
+		t.Fatalf("shared kit: %+v, library %q", ks.Shared, lib)
+	}
+	os.Remove(filepath.Join(rf, "../rules_go_hot/rules/private/shared_std/libstd.so"))
+	if b, err := os.ReadFile(lib); err != nil || string(b) != "the library" {
+		t.Errorf("the kit's library went with Bazel's: %q, %v", b, err)
+	}
+	if p := ks.Packages["net/http"]; ks.Abs(p.Shlib) != lib {
+		t.Errorf("net/http from %q, want the kit's library %s", p.Shlib, lib)
+	}
+	if p := ks.Packages["example.com/lib"]; p.Shlib != "" {
+		t.Errorf("example.com/lib from a shared library %q: only standard packages are", p.Shlib)
+	}
+	if fi, err := os.Stat(ks.Abs(ks.Shared.FlagCache)); err != nil || !fi.IsDir() {
+		t.Errorf("the linker's flag cache: %v", err)
+	}
+	prog, err := Program(&shared, rf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prog.Main != filepath.Join(rf, "app/main.a") || prog.Packages["main"] != prog.Main || prog.Packages["example.com/vendor/github.com/x/y"] != filepath.Join(rf, "../com_github_x_y/y.a") ||
+		prog.Std["net/http"] == "" || prog.Shlib != filepath.Join(rf, "../rules_go_hot/rules/private/shared_std/libstd.so") {
+		t.Errorf("program to link: %+v", prog)
+	}
+
 	// Stale or foreign descriptions are refused with the reason.
 	d.Format = 99
 	b, _ = json.Marshal(d)
