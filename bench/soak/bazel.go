@@ -70,7 +70,9 @@ gazelle(
 			return err
 		}
 	}
-	if err := os.Symlink(rc, filepath.Join(dir, ".rules_go_hot.bazelrc")); err != nil {
+	link := filepath.Join(dir, ".rules_go_hot.bazelrc")
+	os.Remove(link) // a -work directory of an earlier run
+	if err := os.Symlink(rc, link); err != nil {
 		return err
 	}
 	if _, err = s.bazel(dir, "run", "//:gazelle"); err != nil {

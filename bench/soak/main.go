@@ -369,7 +369,14 @@ func (s *soak) startHot() error {
 	s.events = make(chan event, 1000)
 	go s.readEvents(stderr, progOut)
 
-	ready, err := s.await(*startWait, "ready")
+	// Under Bazel the kit is ready before the program starts: its event
+	// comes first.
+	var kit event
+	ready, err := s.await(*startWait, "ready", "kit")
+	if err == nil && ready.Event == "kit" {
+		kit = ready
+		ready, err = s.await(*startWait, "ready")
+	}
 	if err != nil {
 		return err
 	}
@@ -390,11 +397,12 @@ func (s *soak) startHot() error {
 	}
 	s.r.Start.ReadyS = time.Since(t0).Seconds()
 	log.Printf("serving after %.1f s (pid %d, port %s); waiting for the patch kit", s.r.Start.ReadyS, ready.PID, s.port)
-	kit, err := s.await(*startWait, "kit")
-	if err != nil {
-		return err
+	if kit.Event == "" {
+		if kit, err = s.await(*startWait, "kit"); err != nil {
+			return err
+		}
 	}
-	s.r.Start.KitS, s.r.Start.KitMS = time.Since(t0).Seconds(), kit.MS["build_ms"]
+	s.r.Start.KitS, s.r.Start.KitMS = kit.At.Sub(t0).Seconds(), kit.MS["build_ms"]
 	log.Printf("kit after %.1f s", s.r.Start.KitS)
 	// Warm up, then the memory and disk before the first patch.
 	for range 5 {
