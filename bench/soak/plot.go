@@ -174,6 +174,9 @@ func writePlots(r *Result, dir string) ([]string, error) {
 	img := vgimg.New(cols*14*vg.Centimeter, rows*10*vg.Centimeter+1.2*vg.Centimeter)
 	dc := draw.New(img)
 	title := fmt.Sprintf("soak: %s, %d edits, %s", r.Program.Name, len(r.Gens), r.Meta.Mode)
+	if r.Meta.Bazel {
+		title += ", under bazel run"
+	}
 	ts := plot.New().Title.TextStyle
 	ts.XAlign, ts.YAlign, ts.Font.Size = draw.XCenter, draw.YTop, vg.Points(14)
 	dc.FillText(ts, vg.Point{X: dc.Center().X, Y: dc.Max.Y - 0.2*vg.Centimeter}, title)
