@@ -98,11 +98,13 @@ for round in $(seq "$ROUNDS"); do
 		done
 	done
 done
-echo "# medians (requests/s) and ratio to plain" | tee -a "$res"
+echo "# medians (requests/s), and the median of each round's ratio to plain (the machine drifts between rounds)" | tee -a "$res"
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for path in $PATHS; do
-	plain=$(awk -v p="$path" '$1 == "round" && $3 == p && $4 == "plain" {print $5}' "$res" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 	for name in "${names[@]}"; do
-		m=$(awk -v p="$path" -v n="$name" '$1 == "round" && $3 == p && $4 == n {print $5}' "$res" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-		echo "median $path $name $m $(awk -v m="$m" -v p="$plain" 'BEGIN {printf "%.2fx", m / p}')" | tee -a "$res"
+		m=$(awk -v p="$path" -v n="$name" '$1 == "round" && $3 == p && $4 == n {print $5}' "$res" | median)
+		r=$(awk -v p="$path" -v n="$name" '$1 == "round" && $3 == p {v[$2, $4] = $5; rounds[$2] = 1}
+			END {for (r in rounds) if (v[r, "plain"] > 0) printf "%.3f\n", v[r, n] / v[r, "plain"]}' "$res" | median)
+		echo "median $path $name $m ${r}x" | tee -a "$res"
 	done
 done
