@@ -125,6 +125,13 @@ func (r *run) embedRefusals() bool {
 // wrote (the entries of the patch directory that were not in before) is
 // removed: it only takes space.
 func (r *run) buildFailed(err error, before map[string]bool) {
+	// A directory removed while its files' removal was being reported
+	// (rm -rf: the files' events can come a batch before the
+	// directory's): the build could not read it. Said as what it is,
+	// once, by the watch (which then waits for it to come back).
+	if r.sources != nil && !r.sources.check(nil) {
+		return
+	}
 	var ce *patcher.CompileError
 	if cause, full := noSpace(err); full {
 		for name := range r.patchDirEntries() {

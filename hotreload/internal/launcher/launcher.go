@@ -65,6 +65,8 @@ type run struct {
 	// when one was asked for and cannot be had).
 	shared     *sharedLink
 	sharedNote string
+	// sources is the launcher's watch of the sources (nil under ibazel).
+	sources *sourceWatch
 	// libDir is where the program's shared standard library is, when
 	// its executable does not say (a go_hot_binary's: LD_LIBRARY_PATH).
 	libDir   string
@@ -124,6 +126,7 @@ func Run(opts Options) int {
 			return 1
 		}
 		defer sw.close()
+		r.sources = sw
 		changes, watchErrs = sw.w.C, sw.w.Err
 	}
 
