@@ -15,5 +15,6 @@ func goVerb(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
+	useHotCompiler(stderr)
 	return gocmd.Run(gocmd.Command(self, args[0], args[1:], false), stderr, false)
 }

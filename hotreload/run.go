@@ -85,6 +85,14 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 	if *format != "json" {
 		progress = stderr
 	}
+	if bazel == nil {
+		// (Under Bazel the hot SDK compiles with it.)
+		w := progress
+		if w == nil {
+			w = io.Discard
+		}
+		useHotCompiler(w)
+	}
 	return launcher.Run(launcher.Options{
 		Package: pkg, Args: progArgs, BuildFlags: flags, RestartOnRude: *rude,
 		Self: self, SelfID: id, Events: printer, Progress: progress,

@@ -36,7 +36,13 @@ func verbs() []verb {
 				"hotreload go build -buildmode=plugin -o patch.so ./patch"},
 		{name: "goflags", run: goflagsVerb,
 			summary: "print the flags that make a plain go command build instrumented:\n" +
-				`CGO_ENABLED=1 GOFLAGS="$(hotreload goflags)" go build ./cmd/app`},
+				`CGO_ENABLED=1 GOFLAGS="$(hotreload goflags)" GOHOT_COMPILER="$(hotreload compiler)" go build ./cmd/app`},
+		{name: "compiler", synopsis: "[-o FILE]", run: compilerVerb,
+			summary: "build the hot compiler of the go command's toolchain (once per Go\n" +
+				"version) and print its path, or copy it to FILE: the toolchain's\n" +
+				"compiler, whose inliner charges a prologue nothing, so that hot\n" +
+				"code is inlined as plain code is (docs/PERFORMANCE.md). Exit 3:\n" +
+				"this Go version has none (hot builds use the stock compiler)."},
 		{name: "run", synopsis: "[--events=human|json] [--link=shared|plugin] [--restart-on-rude] [-tags t] <package> [-- args]", run: runVerb,
 			misuse: "[flags] <package> [-- args]",
 			summary: "build the program hot, run it, and patch it live on every save of\n" +

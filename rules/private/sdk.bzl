@@ -3,8 +3,10 @@
 `go_hot_sdk_tools` is a repository rule that builds the `hotreload` tool with the user's own Go
 SDK and lays out a GOROOT mirror: every entry links to the real SDK except the host's
 `pkg/tool/<os>_<arch>/compile` and `asm`, scripts that run `hotreload <real tool> ARGS...`, which
-rewrites every package it compiles (the instrumentation) and compiles the rewritten sources (and
-compiles and assembles a -dynlink package -linkshared, see binary.bzl). The
+rewrites every package it compiles (the instrumentation) and compiles the rewritten sources with
+the hot compiler, the SDK's own built with an inliner that charges the instrumentation nothing
+(`hotreload compiler`, docs/PERFORMANCE.md) (and compiles and assembles a -dynlink package
+-linkshared, see binary.bzl). The
 mirror is then an ordinary SDK for rules_go (`go_wrap_sdk`), registered under the SDK name
 `go_hot_sdk`: rules_go's own `sdk_name` build setting selects it for hot targets only, so every
 other target keeps the user's SDK and is built exactly as before.
@@ -34,6 +36,10 @@ _WRAPPED = """\
 # linked against the standard library as a shared library.
 d=$(dirname "$0")
 case $d in /*) ;; *) d=$PWD/$d ;; esac
+# The hot compiler (hotreload compiler): inlines instrumented code as
+# plain code is inlined. Absent for a Go version it was not made for.
+if [ -x "$d/gohot-compile" ]; then GOHOT_COMPILER=$d/gohot-compile; else GOHOT_COMPILER=stock; fi
+export GOHOT_COMPILER
 GOHOT_SDK=bazel exec "$d/gohot-hotreload" "{real}" "$@"
 """
 
@@ -80,6 +86,22 @@ def _go_hot_sdk_tools_impl(ctx):
             build_env,
             quiet = False,
         )
+
+    # The hot compiler: the SDK's own, whose inliner charges a prologue nothing. Built once per
+    # Go version into the user's cache (shared with `hotreload run`) and copied here.
+    ctx.report_progress("Building the hot compiler for " + version + " (once per Go version)")
+    compiler_env = dict(env)
+    compiler_env["PATH"] = str(go.dirname) + ":" + ctx.os.environ.get("PATH", "/usr/bin:/bin")
+    if "HOME" not in ctx.os.environ and "GOCACHE" not in ctx.os.environ:
+        compiler_env["GOCACHE"] = str(ctx.path("gocache"))
+    if "HOME" not in ctx.os.environ and "XDG_CACHE_HOME" not in ctx.os.environ:
+        compiler_env["XDG_CACHE_HOME"] = str(ctx.path("cache"))
+    res = ctx.execute([ctx.path(hot), "compiler", "-o", str(ctx.path(tool_dir + "/gohot-compile"))], environment = compiler_env, quiet = True)
+    if res.return_code == 3:
+        # buildifier: disable=print
+        print("rules_go_hot: " + res.stderr.strip())
+    elif res.return_code != 0:
+        fail("rules_go_hot: building the hot compiler failed (exit {}):\n{}{}".format(res.return_code, res.stdout, res.stderr))
 
     # The GOROOT mirror.
     real = ctx.path(goroot)

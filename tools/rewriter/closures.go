@@ -295,10 +295,10 @@ func (p *pkg) literals(f *file, encl ast.Node, fn string, parts []string, s *sig
 		if s.generic {
 			c.Generic, c.TypeParams, slotType = true, tparams, "*[]interface{}"
 		}
-		c.Slot = p.newName("C", append(append([]string(nil), parts...), strconv.Itoa(index))...)
+		c.Slot = p.newName(hotClosureSlotKind, append(append([]string(nil), parts...), strconv.Itoa(index))...)
 		load := c.Slot
 		if p.cfg.Race {
-			c.Loader = p.newName("CL", append(append([]string(nil), parts...), strconv.Itoa(index))...)
+			c.Loader = p.newName(hotClosureLoaderKind, append(append([]string(nil), parts...), strconv.Itoa(index))...)
 			load = c.Loader + "()"
 			fmt.Fprintf(&f.gen, "//go:norace\nfunc %s() %s { return %s }\n", c.Loader, slotType, c.Slot)
 		}

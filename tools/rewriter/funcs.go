@@ -107,11 +107,11 @@ func (p *pkg) funcDecl(f *file, fd *ast.FuncDecl) {
 		}
 		return
 	}
-	fn.Slot = p.newName("S", parts...)
+	fn.Slot = p.newName(hotSlotKind, parts...)
 	fn.Generic = sig.generic
 	load := fn.Slot
 	if p.cfg.Race && !sig.generic {
-		fn.Loader = p.newName("L", parts...)
+		fn.Loader = p.newName(hotLoaderKind, parts...)
 		load = fn.Loader + "()"
 	}
 	ftype := "func(" + strings.Join(sig.types, ", ") + ")" + sig.results
@@ -134,7 +134,7 @@ func (p *pkg) funcDecl(f *file, fd *ast.FuncDecl) {
 		// whose type matches this instantiation. A pointer, so that a
 		// reader never sees half of a slice header being replaced.
 		if p.cfg.Race {
-			fn.Loader = p.newName("L", parts...)
+			fn.Loader = p.newName(hotLoaderKind, parts...)
 			load = fn.Loader + "()"
 			fmt.Fprintf(&f.gen, "//go:norace\nfunc %s() *[]interface{} { return %s }\n", fn.Loader, fn.Slot)
 		}

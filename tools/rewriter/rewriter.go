@@ -308,7 +308,7 @@ func (p *pkg) prepare() {
 			}
 		}
 	}
-	base := "GoHot"
+	base := hotPrefixBase
 	for _, f := range p.files {
 		if hasDotImport(f.ast) {
 			// A dot import brings the imported package's exported names
@@ -317,7 +317,7 @@ func (p *pkg) prepare() {
 			// ours. Such a package takes a prefix of its own.
 			h := fnv.New32a()
 			h.Write([]byte(p.cfg.ImportPath))
-			base = fmt.Sprintf("GoHotD%08x", h.Sum32())
+			base = fmt.Sprintf("%sD%08x", hotPrefixBase, h.Sum32())
 			break
 		}
 	}

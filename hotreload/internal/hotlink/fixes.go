@@ -1,114 +1,111 @@
 package hotlink
 
-import _ "embed"
+import (
+	_ "embed"
 
-// A fix is one exact replacement in one file of cmd/link.
-type fix struct {
-	file     string // slash-separated, under cmd/link/internal
-	old, new string
-	why      string
-}
+	"github.com/gohot/rules_go_hot/hotreload/internal/toolsrc"
+)
 
 // fixes are the changes the private linker makes to go1.26's cmd/link
 // (measured in docs/PATCH-LINKING.md). Each old text must occur exactly
 // once.
-var fixes = []fix{
+var fixes = []toolsrc.Fix{
 	{
-		file: "loader/loader.go",
-		why:  "a plugin's link sizes the loader's name tables for its few thousand symbols, not for a whole program (clearing 130,000 empty slots was a sixth of a patch's link)",
-		old:  "\tsymsByName:           [2]map[string]Sym{make(map[string]Sym, 80000), make(map[string]Sym, 50000)}, // preallocate ~2MB for ABI0 and ~1MB for ABI1 symbols",
-		new:  "\tsymsByName:           [2]map[string]Sym{make(map[string]Sym, SymsByNameHint[0]), make(map[string]Sym, SymsByNameHint[1])},",
+		File: "loader/loader.go",
+		Why:  "a plugin's link sizes the loader's name tables for its few thousand symbols, not for a whole program (clearing 130,000 empty slots was a sixth of a patch's link)",
+		Old:  "\tsymsByName:           [2]map[string]Sym{make(map[string]Sym, 80000), make(map[string]Sym, 50000)}, // preallocate ~2MB for ABI0 and ~1MB for ABI1 symbols",
+		New:  "\tsymsByName:           [2]map[string]Sym{make(map[string]Sym, SymsByNameHint[0]), make(map[string]Sym, SymsByNameHint[1])},",
 	},
 	{
-		file: "loader/loader.go",
-		why:  "(the same)",
-		old:  "\nfunc NewLoader(flags uint32, reporter *ErrorReporter) *Loader {\n",
-		new:  "\n// SymsByNameHint sizes the name tables of a new Loader (ABI0, ABIInternal).\nvar SymsByNameHint = [2]int{80000, 50000}\n\nfunc NewLoader(flags uint32, reporter *ErrorReporter) *Loader {\n",
+		File: "loader/loader.go",
+		Why:  "(the same)",
+		Old:  "\nfunc NewLoader(flags uint32, reporter *ErrorReporter) *Loader {\n",
+		New:  "\n// SymsByNameHint sizes the name tables of a new Loader (ABI0, ABIInternal).\nvar SymsByNameHint = [2]int{80000, 50000}\n\nfunc NewLoader(flags uint32, reporter *ErrorReporter) *Loader {\n",
 	},
 	{
-		file: "ld/lib.go",
-		why:  "(the same)",
-		old:  "\tctxt.loader = loader.NewLoader(flags, &ctxt.ErrorReporter.ErrorReporter)\n",
-		new:  "\tif ctxt.BuildMode == BuildModePlugin && ctxt.linkShared {\n\t\tloader.SymsByNameHint = [2]int{16384, 16384}\n\t}\n\tctxt.loader = loader.NewLoader(flags, &ctxt.ErrorReporter.ErrorReporter)\n",
+		File: "ld/lib.go",
+		Why:  "(the same)",
+		Old:  "\tctxt.loader = loader.NewLoader(flags, &ctxt.ErrorReporter.ErrorReporter)\n",
+		New:  "\tif ctxt.BuildMode == BuildModePlugin && ctxt.linkShared {\n\t\tloader.SymsByNameHint = [2]int{16384, 16384}\n\t}\n\tctxt.loader = loader.NewLoader(flags, &ctxt.ErrorReporter.ErrorReporter)\n",
 	},
 	{
-		file: "ld/main.go",
-		why:  "the linker indexes a shared library and stops when asked to ($GOHOT_SHLIB_INDEX_BUILD: hotlink.Linker.Index)",
-		old:  "\tlog.SetPrefix(\"link: \")\n\tlog.SetFlags(0)\n",
-		new:  "\tlog.SetPrefix(\"link: \")\n\tlog.SetFlags(0)\n\tshlibIndexCommand()\n",
+		File: "ld/main.go",
+		Why:  "the linker indexes a shared library and stops when asked to ($GOHOT_SHLIB_INDEX_BUILD: hotlink.Linker.Index)",
+		Old:  "\tlog.SetPrefix(\"link: \")\n\tlog.SetFlags(0)\n",
+		New:  "\tlog.SetPrefix(\"link: \")\n\tlog.SetFlags(0)\n\tshlibIndexCommand()\n",
 	},
 	{
-		file: "ld/ld.go",
-		why:  "a -linkshared plugin's runtime.addmoduledata is the shared library's, not its own (SIGTRAP in dlopen)",
-		old:  "\tif ctxt.BuildMode == BuildModePlugin {\n\t\tctxt.Textp = append(ctxt.Textp, amd)\n\t}",
-		new:  "\tif ctxt.BuildMode == BuildModePlugin && !ctxt.linkShared {\n\t\tctxt.Textp = append(ctxt.Textp, amd)\n\t}",
+		File: "ld/ld.go",
+		Why:  "a -linkshared plugin's runtime.addmoduledata is the shared library's, not its own (SIGTRAP in dlopen)",
+		Old:  "\tif ctxt.BuildMode == BuildModePlugin {\n\t\tctxt.Textp = append(ctxt.Textp, amd)\n\t}",
+		New:  "\tif ctxt.BuildMode == BuildModePlugin && !ctxt.linkShared {\n\t\tctxt.Textp = append(ctxt.Textp, amd)\n\t}",
 	},
 	{
-		file: "ld/symtab.go",
-		why:  "a plugin's package hashes leave out the shared libraries' packages (checked by their ABI hash)",
-		old:  "\t\tfor i, l := range ctxt.Library {\n\t\t\t// pkghashes[i].name",
-		new:  "\t\tvar libs []*sym.Library\n\t\tfor _, l := range ctxt.Library {\n\t\t\tif l.Shlib == \"\" {\n\t\t\t\tlibs = append(libs, l)\n\t\t\t}\n\t\t}\n\t\tfor i, l := range libs {\n\t\t\t// pkghashes[i].name",
+		File: "ld/symtab.go",
+		Why:  "a plugin's package hashes leave out the shared libraries' packages (checked by their ABI hash)",
+		Old:  "\t\tfor i, l := range ctxt.Library {\n\t\t\t// pkghashes[i].name",
+		New:  "\t\tvar libs []*sym.Library\n\t\tfor _, l := range ctxt.Library {\n\t\t\tif l.Shlib == \"\" {\n\t\t\t\tlibs = append(libs, l)\n\t\t\t}\n\t\t}\n\t\tfor i, l := range libs {\n\t\t\t// pkghashes[i].name",
 	},
 	{
-		file: "ld/symtab.go",
-		why:  "(the same)",
-		old:  "\t\tslice(pkghashes.Sym(), uint64(len(ctxt.Library)))",
-		new:  "\t\tslice(pkghashes.Sym(), uint64(len(libs)))",
+		File: "ld/symtab.go",
+		Why:  "(the same)",
+		Old:  "\t\tslice(pkghashes.Sym(), uint64(len(ctxt.Library)))",
+		New:  "\t\tslice(pkghashes.Sym(), uint64(len(libs)))",
 	},
 	{
-		file: "ld/lib.go",
-		why:  "a plugin loads only the shared library's symbols it refers to, those the linker looks up by name, and what their type data points to, read from an index of the library (hotlink_shlib.go)",
-		old:  "\tsyms, err := f.DynamicSymbols()\n\tif err != nil {\n\t\tErrorf(\"cannot read symbols from shared library: %s\", libpath)",
-		new:  "\tsyms, keptTargets, lazy, err := shlibSymbols(ctxt, f, libpath, hash)\n\tif err != nil {\n\t\tErrorf(\"cannot read symbols from shared library: %s\", libpath)",
+		File: "ld/lib.go",
+		Why:  "a plugin loads only the shared library's symbols it refers to, those the linker looks up by name, and what their type data points to, read from an index of the library (hotlink_shlib.go)",
+		Old:  "\tsyms, err := f.DynamicSymbols()\n\tif err != nil {\n\t\tErrorf(\"cannot read symbols from shared library: %s\", libpath)",
+		New:  "\tsyms, keptTargets, lazy, err := shlibSymbols(ctxt, f, libpath, hash)\n\tif err != nil {\n\t\tErrorf(\"cannot read symbols from shared library: %s\", libpath)",
 	},
 	{
-		file: "ld/lib.go",
-		why:  "(the same: the table of the loaded symbols' addresses is made for their number)",
-		old:  "\tsymAddr := map[string]uint64{}\n",
-		new:  "\tsymAddr := make(map[string]uint64, len(syms))\n",
+		File: "ld/lib.go",
+		Why:  "(the same: the table of the loaded symbols' addresses is made for their number)",
+		Old:  "\tsymAddr := map[string]uint64{}\n",
+		New:  "\tsymAddr := make(map[string]uint64, len(syms))\n",
 	},
 	{
-		file: "ld/lib.go",
-		why:  "(the same: the relocations of the loaded type data come from the index)",
-		old:  "\t// Load relocations.\n",
-		new:  "\tif lazy {\n\t\tctxt.Shlibs = append(ctxt.Shlibs, Shlib{Path: libpath, Hash: hash, Deps: deps, File: f, symAddr: symAddr, relocTarget: keptTargets})\n\t\treturn\n\t}\n\n\t// Load relocations.\n",
+		File: "ld/lib.go",
+		Why:  "(the same: the relocations of the loaded type data come from the index)",
+		Old:  "\t// Load relocations.\n",
+		New:  "\tif lazy {\n\t\tctxt.Shlibs = append(ctxt.Shlibs, Shlib{Path: libpath, Hash: hash, Deps: deps, File: f, symAddr: symAddr, relocTarget: keptTargets})\n\t\treturn\n\t}\n\n\t// Load relocations.\n",
 	},
 	{
-		file: "ld/lib.go",
-		why:  "(the same: every loaded symbol's address is recorded)",
-		old:  "\t\tl := ctxt.loader\n\t\ts := l.LookupOrCreateSym(symname, ver)\n",
-		new:  "\t\tl := ctxt.loader\n\t\tsymAddr[elfsym.Name] = elfsym.Value\n\t\ts := l.LookupOrCreateSym(symname, ver)\n",
+		File: "ld/lib.go",
+		Why:  "(the same: every loaded symbol's address is recorded)",
+		Old:  "\t\tl := ctxt.loader\n\t\ts := l.LookupOrCreateSym(symname, ver)\n",
+		New:  "\t\tl := ctxt.loader\n\t\tsymAddr[elfsym.Name] = elfsym.Value\n\t\ts := l.LookupOrCreateSym(symname, ver)\n",
 	},
 	{
-		file: "ld/lib.go",
-		why:  "(the same: the address is recorded above)",
-		old:  "\t\t\tl.SetSymExtname(s, elfsym.Name)\n\t\t}\n\t\tsymAddr[elfsym.Name] = elfsym.Value\n",
-		new:  "\t\t\tl.SetSymExtname(s, elfsym.Name)\n\t\t}\n",
+		File: "ld/lib.go",
+		Why:  "(the same: the address is recorded above)",
+		Old:  "\t\t\tl.SetSymExtname(s, elfsym.Name)\n\t\t}\n\t\tsymAddr[elfsym.Name] = elfsym.Value\n",
+		New:  "\t\t\tl.SetSymExtname(s, elfsym.Name)\n\t\t}\n",
 	},
 	{
-		file: "ld/lib.go",
-		why:  "a shared library's type data is read from a mapping of the library, not one pread per symbol",
-		old:  "\tdata := make([]byte, sym.Size)\n\tsect := f.Sections[sym.Section]\n",
-		new:  "\tsect := f.Sections[sym.Section]\n",
+		File: "ld/lib.go",
+		Why:  "a shared library's type data is read from a mapping of the library, not one pread per symbol",
+		Old:  "\tdata := make([]byte, sym.Size)\n\tsect := f.Sections[sym.Section]\n",
+		New:  "\tsect := f.Sections[sym.Section]\n",
 	},
 	{
-		file: "ld/lib.go",
-		why:  "(the same)",
-		old:  "\tn, err := sect.ReadAt(data, int64(sym.Value-sect.Addr))\n\tif uint64(n) != sym.Size {\n\t\tErrorf(\"reading contents of %s: %v\", sym.Name, err)\n\t}\n\treturn data\n}",
-		new: "\tall := shlibSectionData(f, sect)\n" +
+		File: "ld/lib.go",
+		Why:  "(the same)",
+		Old:  "\tn, err := sect.ReadAt(data, int64(sym.Value-sect.Addr))\n\tif uint64(n) != sym.Size {\n\t\tErrorf(\"reading contents of %s: %v\", sym.Name, err)\n\t}\n\treturn data\n}",
+		New: "\tall := shlibSectionData(f, sect)\n" +
 			"\toff := sym.Value - sect.Addr\n\tif off+sym.Size > uint64(len(all)) {\n\t\tErrorf(\"reading contents of %s: out of its section\", sym.Name)\n\t\treturn make([]byte, sym.Size)\n\t}\n\treturn append([]byte(nil), all[off:off+sym.Size]...)\n}",
 	},
 	{
-		file: "ld/lib.go",
-		why:  "a plugin's host link names no shared library: the process that loads it has them mapped",
-		old:  "\tif ctxt.linkShared {\n\t\tseenDirs := make(map[string]bool)",
-		new:  "\tif ctxt.linkShared && ctxt.BuildMode != BuildModePlugin {\n\t\tseenDirs := make(map[string]bool)",
+		File: "ld/lib.go",
+		Why:  "a plugin's host link names no shared library: the process that loads it has them mapped",
+		Old:  "\tif ctxt.linkShared {\n\t\tseenDirs := make(map[string]bool)",
+		New:  "\tif ctxt.linkShared && ctxt.BuildMode != BuildModePlugin {\n\t\tseenDirs := make(map[string]bool)",
 	},
 	{
-		file: "ld/lib.go",
-		why:  "the C linker's flag probes are answered from a cache (flagcache.go)",
-		old:  "func linkerFlagSupported(arch *sys.Arch, linker, altLinker, flag string) bool {\n",
-		new:  "func linkerFlagSupportedUncached(arch *sys.Arch, linker, altLinker, flag string) bool {\n",
+		File: "ld/lib.go",
+		Why:  "the C linker's flag probes are answered from a cache (flagcache.go)",
+		Old:  "func linkerFlagSupported(arch *sys.Arch, linker, altLinker, flag string) bool {\n",
+		New:  "func linkerFlagSupportedUncached(arch *sys.Arch, linker, altLinker, flag string) bool {\n",
 	},
 }
 

@@ -1,16 +1,15 @@
 package hotlink
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
+
+	"github.com/gohot/rules_go_hot/hotreload/internal/toolsrc"
 )
 
 // Linker is a private linker built for one toolchain.
@@ -38,13 +37,7 @@ func (l *Linker) Index(ctx context.Context, lib, dir string) error {
 
 // NotApplicable is the error of a toolchain whose linker source is not
 // the code the fixes change.
-type NotApplicable struct {
-	File, Want, Why string
-}
-
-func (e *NotApplicable) Error() string {
-	return fmt.Sprintf("%s: the code the private linker changes is not there (a Go version other than the one hotreload's -linkshared patches were made for): %s", e.File, e.Why)
-}
+type NotApplicable = toolsrc.NotApplicable
 
 // Build returns the private linker of the toolchain at goroot (its go
 // version goVersion), building it under cacheDir if it is not there yet:
@@ -64,38 +57,7 @@ func Build(ctx context.Context, goroot, goVersion, cacheDir string) (*Linker, er
 	if _, err := os.Stat(l.Path); err == nil {
 		return l, nil
 	}
-	src := filepath.Join(dir, "src")
-	if err := os.MkdirAll(src, 0o755); err != nil {
-		return nil, err
-	}
-	replace := map[string]string{}
-	for name, text := range fixed {
-		f := filepath.Join(src, strings.ReplaceAll(name, "/", "_"))
-		if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
-			return nil, err
-		}
-		replace[filepath.Join(internal, filepath.FromSlash(name))] = f
-	}
-	ov, err := json.Marshal(struct{ Replace map[string]string }{replace})
-	if err != nil {
-		return nil, err
-	}
-	ovFile := filepath.Join(src, "overlay.json")
-	if err := os.WriteFile(ovFile, ov, 0o644); err != nil {
-		return nil, err
-	}
-	// Built under a temporary name and renamed: two sessions building it
-	// at once both succeed, and no one runs a half-written linker.
-	tmp := filepath.Join(dir, fmt.Sprintf("link.tmp%d", os.Getpid()))
-	cmd := exec.CommandContext(ctx, filepath.Join(goroot, "bin", "go"), "build", "-overlay", ovFile, "-o", tmp, "cmd/link")
-	cmd.Env = append(os.Environ(), "GOROOT="+goroot, "GOTOOLCHAIN=local", "GOFLAGS=", "GOOS=", "GOARCH=", "GOWORK=off")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		os.Remove(tmp)
-		return nil, fmt.Errorf("building the private linker (go build -overlay %s cmd/link): %v\n%s", ovFile, err, out.Bytes())
-	}
-	if err := os.Rename(tmp, l.Path); err != nil {
+	if err := toolsrc.Build(ctx, goroot, "cmd/link", internal, fixed, filepath.Join(dir, "src"), l.Path); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -108,23 +70,9 @@ func Build(ctx context.Context, goroot, goVersion, cacheDir string) (*Linker, er
 func fixedSources(dir, goVersion string) (map[string]string, string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n", goVersion)
-	texts := map[string]string{}
-	for _, f := range fixes {
-		text, ok := texts[f.file]
-		if !ok {
-			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.file)))
-			if err != nil {
-				return nil, "", err
-			}
-			text = string(b)
-			fmt.Fprintf(h, "%s %d\n", f.file, len(b))
-			h.Write(b)
-		}
-		if n := strings.Count(text, f.old); n != 1 {
-			return nil, "", &NotApplicable{File: filepath.Join(dir, filepath.FromSlash(f.file)), Want: f.old, Why: f.why}
-		}
-		texts[f.file] = strings.Replace(text, f.old, f.new, 1)
-		fmt.Fprintf(h, "%q -> %q\n", f.old, f.new)
+	texts, err := toolsrc.Apply(h, "private linker of -linkshared patches", dir, fixes)
+	if err != nil {
+		return nil, "", err
 	}
 	names, prefixes, err := linkerRuntimeNames(dir)
 	if err != nil {

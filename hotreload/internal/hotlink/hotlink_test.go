@@ -32,8 +32,8 @@ func TestFixesApply(t *testing.T) {
 		t.Errorf("ldsrc/shlib.go.src does not read $%s", ShlibIndexEnv)
 	}
 	for _, f := range fixes {
-		if !strings.Contains(texts[f.file], f.new) {
-			t.Errorf("%s: fix %q not in the result", f.file, f.why)
+		if !strings.Contains(texts[f.File], f.New) {
+			t.Errorf("%s: fix %q not in the result", f.File, f.Why)
 		}
 	}
 }
@@ -43,7 +43,7 @@ func TestFixesApply(t *testing.T) {
 func TestNotApplicable(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range fixes {
-		path := filepath.Join(dir, filepath.FromSlash(f.file))
+		path := filepath.Join(dir, filepath.FromSlash(f.File))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func TestNotApplicable(t *testing.T) {
 	}
 	_, _, err := fixedSources(dir, "go1.99")
 	var na *NotApplicable
-	if want := filepath.Join(dir, filepath.FromSlash(fixes[0].file)); !errors.As(err, &na) || !strings.Contains(err.Error(), want) {
+	if want := filepath.Join(dir, filepath.FromSlash(fixes[0].File)); !errors.As(err, &na) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("got %v, want a NotApplicable naming %s", err, want)
 	}
 }

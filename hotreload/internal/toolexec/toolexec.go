@@ -40,6 +40,25 @@ const Marker = "gohot"
 // go command hashes no environment variable, so it does not affect caching.
 const ProgressEnv = "GOHOT_PROGRESS"
 
+// CompilerEnv names the hot compiler (hotcompile), which compiles the
+// rewritten packages: its path, or "stock" (or nothing) for the
+// toolchain's own compiler. The hot compiler inlines an instrumented
+// package as the plain one is inlined; the stock one charges every
+// prologue most of the inliner's budget.
+const CompilerEnv = "GOHOT_COMPILER"
+
+// StockCompiler is the CompilerEnv value that selects the toolchain's own
+// compiler.
+const StockCompiler = "stock"
+
+// hotCompiler returns the hot compiler's path, or "" for the stock one.
+func hotCompiler() string {
+	if cc := os.Getenv(CompilerEnv); cc != StockCompiler {
+		return cc
+	}
+	return ""
+}
+
 // SDKEnv names the front end running the wrapper: "bazel" when it is the
 // compiler of rules_go_hot's hot Go SDK (set by its compile script).
 const SDKEnv = "GOHOT_SDK"
@@ -167,6 +186,16 @@ func versionFull(args []string, stdout, stderr io.Writer) int {
 	}
 	if instrument.NoEscapeAll() {
 		id += "-noescape"
+	}
+	if cc := hotCompiler(); cc != "" {
+		// The hot compiler inlines differently from the stock one.
+		st, err := os.Stat(cc)
+		if err != nil {
+			fmt.Fprintf(stderr, "gohot: the hot compiler (%s=%s): %v\n", CompilerEnv, cc, err)
+			return 2
+		}
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%s %d %d", cc, st.Size(), st.ModTime().UnixNano())))
+		id += "-cc" + hex.EncodeToString(sum[:4])
 	}
 	if m := os.Getenv(kit.MainEnv); m != "" {
 		// The kit's package main is compiled as "main" (mainAsMain).
@@ -360,6 +389,9 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 		newArgs[c.trimIdx] = newTrim
 	} else {
 		newArgs = append(newArgs[:c.firstSrc:c.firstSrc], append([]string{"-trimpath", newTrim}, newArgs[c.firstSrc:]...)...)
+	}
+	if cc := hotCompiler(); cc != "" {
+		newArgs[0] = cc
 	}
 	code := run(newArgs, st.filter, stdout, stderr)
 	if code == 0 && c.asMain {

@@ -1,0 +1,120 @@
+package hotcompile
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gohot/rules_go_hot/hotreload/internal/toolsrc"
+	"github.com/gohot/rules_go_hot/tools/rewriter"
+)
+
+// Compiler is the hot compiler of one toolchain.
+type Compiler struct {
+	// Path is the executable, named compile as the go command names the
+	// tool.
+	Path string
+	// Key names this compiler: the Go version and a digest of the
+	// original sources and the changes. Objects it compiles must not be
+	// mixed with the stock compiler's in a build cache.
+	Key string
+}
+
+// NotApplicable is the error of a toolchain whose inliner source is not
+// the code the change applies to.
+type NotApplicable = toolsrc.NotApplicable
+
+// fixes change go1.26's inliner (cmd/compile/internal/inline/inl.go).
+var fixes = []toolsrc.Fix{{
+	File: "inl.go",
+	Why:  "a prologue costs the inliner nothing (hot_prologue.go), as coverage counters do",
+	Old:  "\tcase ir.OIF:\n\t\tn := n.(*ir.IfStmt)\n\t\tif ir.IsConst(n.Cond, constant.Bool) {",
+	New:  "\tcase ir.OIF:\n\t\tn := n.(*ir.IfStmt)\n\t\tif isHotPrologue(n) {\n\t\t\treturn v.hotPrologue(n)\n\t\t}\n\t\tif ir.IsConst(n.Cond, constant.Bool) {",
+}}
+
+// prologueFile is added to package inline: it visits a prologue for what
+// the inliner must know of it (the locals it uses, a construct that
+// cannot be inlined) without charging its cost.
+const prologueFile = `package inline
+
+import "cmd/compile/internal/ir"
+
+// isHotPrologue reports whether n is a rules_go_hot prologue: an if
+// statement whose init reads a slot ("h := GoHotS_F") or calls a slot's
+// loader ("h := GoHotL_F()").
+func isHotPrologue(n *ir.IfStmt) bool {
+	for _, s := range n.Init() {
+		as, ok := s.(*ir.AssignStmt)
+		if !ok || as.Y == nil {
+			continue
+		}
+		y := as.Y
+		if y.Op() == ir.OCALLFUNC {
+			y = y.(*ir.CallExpr).Fun
+		}
+		if y.Op() != ir.ONAME {
+			continue
+		}
+		if name := y.(*ir.Name); (name.Class == ir.PEXTERN || name.Class == ir.PFUNC) && IsHotPrologueSlot(name.Sym().Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// hotPrologue visits the prologue n with a budget it cannot exhaust, then
+// restores the budget: it costs nothing.
+func (v *hairyVisitor) hotPrologue(n *ir.IfStmt) bool {
+	budget := v.budget
+	v.budget = 1 << 24
+	stop := ir.DoChildren(n, v.do)
+	v.budget = budget
+	return stop
+}
+`
+
+// sources returns the changed and added files of the inliner whose
+// directory is dir, and the key naming the compiler built from them.
+func sources(dir, goVersion string) (map[string]string, string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n", goVersion)
+	texts, err := toolsrc.Apply(h, "hot compiler", dir, fixes)
+	if err != nil {
+		return nil, "", err
+	}
+	slotNames, ok := strings.CutPrefix(rewriter.SlotNameSource, "package rewriter\n")
+	if !ok {
+		return nil, "", fmt.Errorf("tools/rewriter/slotname.go does not start with its package clause")
+	}
+	texts["hot_slotname.go"] = "package inline\n" + slotNames
+	texts["hot_prologue.go"] = prologueFile
+	for _, name := range []string{"hot_slotname.go", "hot_prologue.go"} {
+		fmt.Fprintf(h, "%s\n%s", name, texts[name])
+	}
+	return texts, goVersion + "-" + hex.EncodeToString(h.Sum(nil)[:8]), nil
+}
+
+// Build returns the hot compiler of the toolchain at goroot (its go
+// version goVersion), building it under cacheDir if it is not there yet:
+// ~10 s with a warm build cache, ~80 s cold, once per toolchain (and
+// version of these changes). It refuses with *NotApplicable when the
+// change does not apply to this toolchain's source.
+func Build(ctx context.Context, goroot, goVersion, cacheDir string) (*Compiler, error) {
+	dir := filepath.Join(goroot, "src", "cmd", "compile", "internal", "inline")
+	texts, key, err := sources(dir, goVersion)
+	if err != nil {
+		return nil, err
+	}
+	c := &Compiler{Path: filepath.Join(cacheDir, "hotcompile", key, "compile"), Key: key}
+	if _, err := os.Stat(c.Path); err == nil {
+		return c, nil
+	}
+	if err := toolsrc.Build(ctx, goroot, "cmd/compile", dir, texts, filepath.Join(filepath.Dir(c.Path), "src"), c.Path); err != nil {
+		return nil, err
+	}
+	return c, nil
+}

@@ -1,0 +1,224 @@
+package hotcompile
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gohot/rules_go_hot/tools/rewriter"
+)
+
+var (
+	compilerOnce sync.Once
+	compiler     *Compiler
+	compilerDir  string
+	compilerErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if compilerDir != "" {
+		os.RemoveAll(compilerDir)
+	}
+	os.Exit(code)
+}
+
+// testCompiler is the hot compiler, built once for the package's tests.
+func testCompiler(t *testing.T) *Compiler {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds cmd/compile")
+	}
+	compilerOnce.Do(func() {
+		if compilerDir, compilerErr = os.MkdirTemp("", "hotcompile-test-"); compilerErr == nil {
+			compiler, compilerErr = Build(context.Background(), runtime.GOROOT(), runtime.Version(), compilerDir)
+		}
+	})
+	if compilerErr != nil {
+		t.Fatal(compilerErr)
+	}
+	return compiler
+}
+
+// src has functions on both sides of the inliner's budget (80): leaves,
+// a loop, calls to inlinable and non-inlinable functions, methods,
+// generics, a function literal, a function just under the budget.
+const src = `package p
+
+type T struct{ a, b int }
+
+func Get(t *T) int          { return t.a }
+func (t T) Sum() int        { return t.a + t.b }
+func (t *T) Set(v int)      { t.a = v }
+func Add(a, b int) int      { return a + b }
+func Twice(a int) int       { return Add(a, a) }
+func Max[E int | float64](a, b E) E {
+	if a > b {
+		return a
+	}
+	return b
+}
+func Loop(xs []int) (n int) {
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+func Big(xs []int) int {
+	n := 0
+	for i, x := range xs {
+		if x > 10 {
+			n += x * i
+		} else if x < -10 {
+			n -= x
+		} else {
+			n ^= x << 2
+		}
+	}
+	return n + len(xs)
+}
+//go:noinline
+func opaque(x int) int { return x }
+func CallsOpaque(x int) int { return opaque(x) + 1 }
+func Lit(x int) func() int { return func() int { return x + 1 } }
+func Near(a, b, c, d int) int {
+	x := a*b + c*d - a/2 + b%3
+	y := x*x - a + b - c + d
+	if y > x {
+		return y - x + a*b*c
+	}
+	return x - y + b*c*d
+}
+`
+
+var canInline = regexp.MustCompile(`: can inline (\S+) with cost (\d+)`)
+
+// inlinable compiles file with compiler (-m=2) and returns "name cost"
+// for each inlinable function that is not generated (GoHot...).
+func inlinable(t *testing.T, compiler, dir, file string, extra ...string) []string {
+	t.Helper()
+	args := append([]string{"-p", "example.com/p", "-m=2", "-o", filepath.Join(dir, "p.a"), "-pack"}, extra...)
+	out, err := exec.Command(compiler, append(args, file)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", compiler, file, err, out)
+	}
+	var got []string
+	for _, m := range canInline.FindAllStringSubmatch(string(out), -1) {
+		if !strings.Contains(m[1], "GoHot") && !strings.HasPrefix(m[1], "init.") {
+			got = append(got, m[1]+" "+m[2])
+		}
+	}
+	sort.Strings(got)
+	return got
+}
+
+// TestInliningAsPlain: the hot compiler inlines an instrumented package's
+// functions exactly as the stock compiler inlines the plain package's
+// (same functions, same costs), whatever the prologue's form; the stock
+// compiler inlines almost none of the instrumented ones.
+func TestInliningAsPlain(t *testing.T) {
+	hot := testCompiler(t)
+	stock := filepath.Join(runtime.GOROOT(), "pkg", "tool", runtime.GOOS+"_"+runtime.GOARCH, "compile")
+	dir := t.TempDir()
+	plainFile := filepath.Join(dir, "plain", "p.go")
+	os.MkdirAll(filepath.Dir(plainFile), 0o755)
+	if err := os.WriteFile(plainFile, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plain := inlinable(t, stock, filepath.Dir(plainFile), plainFile)
+	if len(plain) < 8 {
+		t.Fatalf("the plain package has only %d inlinable functions: %v", len(plain), plain)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  rewriter.Config
+		race bool
+	}{
+		{"default", rewriter.Config{}, false},
+		{"noescape", rewriter.Config{NoEscape: true}, false},
+		{"closures", rewriter.Config{Closures: true}, false},
+		{"race", rewriter.Config{Race: true}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.ImportPath, cfg.GoVersion = "example.com/p", "go1.22"
+			res, err := rewriter.Rewrite(cfg, []rewriter.File{{Name: "p.go", Src: []byte(src)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := filepath.Join(dir, tc.name)
+			os.MkdirAll(d, 0o755)
+			var files []string
+			for _, f := range res.Files {
+				p := filepath.Join(d, filepath.Base(f.Name))
+				if err := os.WriteFile(p, f.Src, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				files = append(files, p)
+			}
+			if len(files) != 1 {
+				t.Fatalf("rewrite gave %d files", len(files))
+			}
+			var extra []string
+			if tc.race {
+				extra = append(extra, "-race")
+			}
+			if got := inlinable(t, hot.Path, d, files[0], extra...); strings.Join(got, "\n") != strings.Join(plain, "\n") {
+				t.Errorf("inlinable instrumented (hot compiler):\n%s\nplain:\n%s", strings.Join(got, "\n"), strings.Join(plain, "\n"))
+			}
+			if got := inlinable(t, stock, d, files[0], extra...); len(got) >= len(plain) {
+				t.Errorf("the stock compiler inlines %d of the instrumented functions, as many as plain (%d): is the prologue still costly?", len(got), len(plain))
+			}
+		})
+	}
+}
+
+// TestNotApplicable: an inliner source without the code refuses, naming
+// the file.
+func TestNotApplicable(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "inl.go"), []byte("package inline\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Build(context.Background(), dir, "go1.0", t.TempDir())
+	var na *NotApplicable
+	if !errors.As(err, &na) {
+		// Build looks under goroot/src/cmd/compile/internal/inline.
+		inl := filepath.Join(dir, "src", "cmd", "compile", "internal", "inline")
+		os.MkdirAll(inl, 0o755)
+		os.WriteFile(filepath.Join(inl, "inl.go"), []byte("package inline\n"), 0o644)
+		_, err = Build(context.Background(), dir, "go1.0", t.TempDir())
+	}
+	if !errors.As(err, &na) || !strings.Contains(err.Error(), filepath.Join("inline", "inl.go")) {
+		t.Fatalf("got %v, want a NotApplicable naming inl.go", err)
+	}
+}
+
+// TestKey: the key changes with the Go version and with the inliner's
+// source.
+func TestKey(t *testing.T) {
+	inl := filepath.Join(runtime.GOROOT(), "src", "cmd", "compile", "internal", "inline")
+	_, k1, err := sources(inl, "go1.26.8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, k2, _ := sources(inl, "go1.26.9")
+	dir := t.TempDir()
+	b, _ := os.ReadFile(filepath.Join(inl, "inl.go"))
+	os.WriteFile(filepath.Join(dir, "inl.go"), append(b, "\n// changed\n"...), 0o644)
+	_, k3, err := sources(dir, "go1.26.8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k1 == k2 || k1 == k3 || !strings.HasPrefix(k1, "go1.26.8-") {
+		t.Fatalf("keys %s %s %s", k1, k2, k3)
+	}
+}
