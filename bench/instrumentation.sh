@@ -3,7 +3,11 @@
 # representative subset of the standard library's own benchmarks, run
 #
 #   plain     go test                                   (CGO_ENABLED=1)
-#   hot       hotreload go test                         (every package instrumented)
+#   stock     GOHOT_COMPILER=stock hotreload go test    (every package instrumented,
+#                                                        compiled by the stock compiler:
+#                                                        the default before the hot compiler)
+#   hot       hotreload go test                         (every package instrumented,
+#                                                        compiled by the hot compiler)
 #   noescape  GOHOT_NOESCAPE=1 hotreload go test        (same, arguments laundered
 #                                                        instead of escaping)
 #
@@ -22,7 +26,7 @@
 # Environment:
 #   COUNT      rounds, i.e. samples per benchmark and mode (default 6)
 #   BENCHTIME  -test.benchtime (default 500ms)
-#   MODES      subset of "plain hot noescape" (default all three)
+#   MODES      subset of "plain stock hot noescape" (default: all but stock)
 #   PKGS       subset of the packages below (default all)
 #   OUT        results directory (default bench/results/<YYYY-MM-DD>)
 #   WORK       directory for the test binaries (default: a temporary one)
@@ -109,7 +113,7 @@ report() {
 	local dir=$1 m
 	ensure_benchstat
 	local have=()
-	for m in plain hot noescape; do [[ -s $dir/$m.txt ]] && have+=("$m")
+	for m in plain stock hot noescape; do [[ -s $dir/$m.txt ]] && have+=("$m")
 	done
 	[[ ${#have[@]} -ge 2 && ${have[0]} == plain ]] || { echo "need plain.txt and another mode in $dir" >&2; return 1; }
 	for m in "${have[@]:1}"; do
@@ -181,8 +185,9 @@ for m in $MODES; do
 		if [[ $p == ./* ]]; then bdir=$bench/${p#./} bp=.; fi
 		case $m in
 		plain) (cd "$bdir" && CGO_ENABLED=1 go test -c -o "$b" "$bp") ;;
-		hot) (cd "$bdir" && env -u GOHOT_NOESCAPE "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
-		noescape) (cd "$bdir" && GOHOT_NOESCAPE=1 "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
+		stock) (cd "$bdir" && env -u GOHOT_NOESCAPE GOHOT_COMPILER=stock "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
+		hot) (cd "$bdir" && env -u GOHOT_NOESCAPE -u GOHOT_COMPILER "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
+		noescape) (cd "$bdir" && env -u GOHOT_COMPILER GOHOT_NOESCAPE=1 "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
 		*) echo "unknown mode $m" >&2; exit 2 ;;
 		esac
 		# A hot binary without slots would silently measure nothing.

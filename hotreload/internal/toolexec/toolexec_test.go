@@ -1,6 +1,7 @@
 package toolexec
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -307,5 +308,70 @@ func TestHideMainExports(t *testing.T) {
 	// A second pass finds nothing to rename and leaves the file alone.
 	if err := hideMainExports([]string{a}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHotCompilerEnv: with $GOHOT_COMPILER naming a compiler, a rewritten
+// package is compiled by it (the rewritten sources, the same flags), and
+// `-V=full` carries a marker of its own, so the build cache never mixes
+// its objects with the stock compiler's; "stock" (or nothing) keeps the
+// tool the go command named.
+func TestHotCompilerEnv(t *testing.T) {
+	dir := t.TempDir()
+	toolDir := filepath.Join(dir, "pkg", "tool", "linux_amd64")
+	if err := os.MkdirAll(toolDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A stand-in for each compiler: it says which it is, what it was
+	// given, and answers -V=full as a compiler does.
+	fake := func(name string) string {
+		p := filepath.Join(dir, name)
+		script := "#!/bin/sh\nfor a; do case $a in -V=full) echo 'compile version go1.26.8'; exit 0;; esac; done\n" +
+			"echo " + name + " \"$@\" >> " + filepath.Join(dir, "calls") + "\n" +
+			"for a; do case $a in *.go) cat \"$a\" >> " + filepath.Join(dir, "calls") + ";; esac; done\n"
+		if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	stock := fake("stock-compile")
+	real := filepath.Join(toolDir, "compile")
+	if err := os.Rename(stock, real); err != nil {
+		t.Fatal(err)
+	}
+	hot := fake("hot-compile")
+	src := filepath.Join(dir, "a.go")
+	if err := os.WriteFile(src, []byte("package a\n\nfunc F() int { return 1 }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	compile := func(env string) (calls, version string) {
+		t.Helper()
+		t.Setenv(CompilerEnv, env)
+		os.Remove(filepath.Join(dir, "calls"))
+		var out, errb bytes.Buffer
+		if code := Run([]string{real, "-p", "example.com/a", "-o", filepath.Join(dir, "a.a"), "-pack", src}, &out, &errb); code != 0 {
+			t.Fatalf("%s=%q: exit %d: %s%s", CompilerEnv, env, code, out.String(), errb.String())
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, "calls"))
+		out.Reset()
+		if code := Run([]string{real, "-V=full"}, &out, &errb); code != 0 {
+			t.Fatalf("-V=full: exit %d: %s", code, errb.String())
+		}
+		return string(b), strings.TrimSpace(out.String())
+	}
+	hotCalls, hotVersion := compile(hot)
+	if !strings.HasPrefix(hotCalls, "hot-compile -p example.com/a") || !strings.Contains(hotCalls, "GoHotS_F") {
+		t.Errorf("with %s set, the rewritten package was not compiled by it:\n%s", CompilerEnv, hotCalls)
+	}
+	stockCalls, stockVersion := compile(StockCompiler)
+	if !strings.HasPrefix(stockCalls, "stock-compile -p example.com/a") || !strings.Contains(stockCalls, "GoHotS_F") {
+		t.Errorf("with %s=stock, the rewritten package was not compiled by the tool given:\n%s", CompilerEnv, stockCalls)
+	}
+	_, unsetVersion := compile("")
+	if !strings.Contains(hotVersion, Marker+"-") || !strings.Contains(stockVersion, Marker+"-") {
+		t.Errorf("-V=full without the marker: %q, %q", hotVersion, stockVersion)
+	}
+	if hotVersion == stockVersion || stockVersion != unsetVersion {
+		t.Errorf("-V=full: hot %q, stock %q, unset %q: want hot apart, stock = unset", hotVersion, stockVersion, unsetVersion)
 	}
 }
