@@ -6,10 +6,11 @@
 #   stock     GOHOT_COMPILER=stock hotreload go test    (every package instrumented,
 #                                                        compiled by the stock compiler:
 #                                                        the default before the hot compiler)
-#   hot       hotreload go test                         (every package instrumented,
-#                                                        compiled by the hot compiler)
-#   noescape  GOHOT_NOESCAPE=1 hotreload go test        (same, arguments laundered
-#                                                        instead of escaping)
+#   hot       hotreload go test                         (the default: every package
+#                                                        instrumented, compiled by the
+#                                                        hot compiler, arguments passed
+#                                                        to redirects without escaping)
+#   escape    GOHOT_NOESCAPE=0 hotreload go test        (same, arguments escaping)
 #
 # and compared with benchstat (time/op, B/op, allocs/op).
 #
@@ -26,7 +27,7 @@
 # Environment:
 #   COUNT      rounds, i.e. samples per benchmark and mode (default 6)
 #   BENCHTIME  -test.benchtime (default 500ms)
-#   MODES      subset of "plain stock hot noescape" (default: all but stock)
+#   MODES      subset of "plain stock hot escape" (default: plain stock hot)
 #   PKGS       subset of the packages below (default all)
 #   OUT        results directory (default bench/results/<YYYY-MM-DD>)
 #   WORK       directory for the test binaries (default: a temporary one)
@@ -49,7 +50,7 @@ bench=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$bench/.." && pwd)
 COUNT=${COUNT:-6}
 BENCHTIME=${BENCHTIME:-500ms}
-MODES=${MODES:-plain hot noescape}
+MODES=${MODES:-plain stock hot}
 TOOLS=${TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/rules_go_hot/bench-tools}
 BENCHSTAT_VERSION=${BENCHSTAT_VERSION:-v0.0.0-20260908200009-22c9c6c9d4da}
 
@@ -113,7 +114,7 @@ report() {
 	local dir=$1 m
 	ensure_benchstat
 	local have=()
-	for m in plain stock hot noescape; do [[ -s $dir/$m.txt ]] && have+=("$m")
+	for m in plain stock hot escape; do [[ -s $dir/$m.txt ]] && have+=("$m")
 	done
 	[[ ${#have[@]} -ge 2 && ${have[0]} == plain ]] || { echo "need plain.txt and another mode in $dir" >&2; return 1; }
 	for m in "${have[@]:1}"; do
@@ -187,7 +188,7 @@ for m in $MODES; do
 		plain) (cd "$bdir" && CGO_ENABLED=1 go test -c -o "$b" "$bp") ;;
 		stock) (cd "$bdir" && env -u GOHOT_NOESCAPE GOHOT_COMPILER=stock "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
 		hot) (cd "$bdir" && env -u GOHOT_NOESCAPE -u GOHOT_COMPILER "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
-		noescape) (cd "$bdir" && env -u GOHOT_COMPILER GOHOT_NOESCAPE=1 "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
+		escape) (cd "$bdir" && env -u GOHOT_COMPILER GOHOT_NOESCAPE=0 "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
 		*) echo "unknown mode $m" >&2; exit 2 ;;
 		esac
 		# A hot binary without slots would silently measure nothing.

@@ -96,7 +96,10 @@ def _go_hot_sdk_tools_impl(ctx):
         compiler_env["GOCACHE"] = str(ctx.path("gocache"))
     if "HOME" not in ctx.os.environ and "XDG_CACHE_HOME" not in ctx.os.environ:
         compiler_env["XDG_CACHE_HOME"] = str(ctx.path("cache"))
-    res = ctx.execute([ctx.path(hot), "compiler", "-o", str(ctx.path(tool_dir + "/gohot-compile"))], environment = compiler_env, quiet = True)
+    hot_compiler = str(ctx.path(tool_dir + "/gohot-compile"))
+    res = ctx.execute([ctx.path(hot), "compiler", "-o", hot_compiler], environment = compiler_env, quiet = True)
+    if res.return_code != 0:
+        hot_compiler = ""
     if res.return_code == 3:
         # buildifier: disable=print
         print("rules_go_hot: " + res.stderr.strip())
@@ -134,6 +137,7 @@ def _go_hot_sdk_tools_impl(ctx):
         "tool_dir": str(real_tools),
         "go_version": version,
         "platform": platform,
+        "hot_compiler": hot_compiler,
     }) + "\n")
     ctx.file("BUILD.bazel", _BUILD)
     ctx.file("WORKSPACE", "workspace(name = \"{}\")\n".format(ctx.name))

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/bazellink"
+	"github.com/gohot/rules_go_hot/hotreload/internal/instrument"
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	hotruntime "github.com/gohot/rules_go_hot/runtime"
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
@@ -87,6 +88,9 @@ type SDK struct {
 	Platform  string `json:"platform"`
 	// HotreloadSHA256 identifies the hotreload that instrumented the build.
 	HotreloadSHA256 string `json:"hotreload_sha256"`
+	// HotCompiler is the hot compiler the SDK compiles with ("": the
+	// stock one, a Go version hotcompile was not made for).
+	HotCompiler string `json:"hot_compiler,omitempty"`
 }
 
 // Options locate a go_hot_binary's files.
@@ -105,6 +109,14 @@ func Load(opts Options) (*kit.Kit, *Description, error) {
 	d, sdk, err := Read(opts.Kit, opts.Runfiles)
 	if err != nil {
 		return nil, nil, err
+	}
+	// How the SDK rewrote the packages depends on its compiler (the
+	// no-escape mode, instrument.NoEscapeAll): this process, which
+	// records the rewrites and builds patches, must agree.
+	if sdk.HotCompiler != "" {
+		os.Setenv(instrument.CompilerEnv, sdk.HotCompiler)
+	} else {
+		os.Setenv(instrument.CompilerEnv, instrument.StockCompiler)
 	}
 	abs := func(p string) string { return Path(opts.Runfiles, p) }
 	if err := os.RemoveAll(opts.Dir); err != nil {

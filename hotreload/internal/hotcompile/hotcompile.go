@@ -28,13 +28,72 @@ type Compiler struct {
 // the code the change applies to.
 type NotApplicable = toolsrc.NotApplicable
 
-// fixes change go1.26's inliner (cmd/compile/internal/inline/inl.go).
+// fixes change go1.26's cmd/compile/internal (paths under it): the
+// inliner and escape analysis.
 var fixes = []toolsrc.Fix{{
-	File: "inl.go",
+	File: "inline/inl.go",
 	Why:  "a prologue costs the inliner nothing (hot_prologue.go), as coverage counters do",
 	Old:  "\tcase ir.OIF:\n\t\tn := n.(*ir.IfStmt)\n\t\tif ir.IsConst(n.Cond, constant.Bool) {",
 	New:  "\tcase ir.OIF:\n\t\tn := n.(*ir.IfStmt)\n\t\tif isHotPrologue(n) {\n\t\t\treturn v.hotPrologue(n)\n\t\t}\n\t\tif ir.IsConst(n.Cond, constant.Bool) {",
+}, {
+	File: "escape/escape.go",
+	Why:  "each parameter's escape result can be written out ($GOHOT_ESCAPE_TAGS, hot_escape.go): the patcher compares a new body's with the base's",
+	Old:  "func (b *batch) paramTag(fn *ir.Func, narg int, f *types.Field) string {\n",
+	New:  "func (b *batch) paramTag(fn *ir.Func, narg int, f *types.Field) string {\n\ttag := b.paramTagPlain(fn, narg, f)\n\thotRecordParamTag(fn, narg, f, tag)\n\treturn tag\n}\n\nfunc (b *batch) paramTagPlain(fn *ir.Func, narg int, f *types.Field) string {\n",
 }}
+
+// EscapeTagsEnv names a file to which the hot compiler appends, for every
+// parameter with pointers of every function it compiles, the outcome of
+// escape analysis: "<linker name of the function> <parameter number,
+// the receiver first, from 1> <heap> <mutator> <callee> <result 0>
+// ... <result 4>", each the fewest dereferences of a flow from the
+// parameter there, -1 for none (cmd/compile/internal/escape's leaks).
+const EscapeTagsEnv = "GOHOT_ESCAPE_TAGS"
+
+// escapeFile is added to package escape.
+const escapeFile = `package escape
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"cmd/compile/internal/ir"
+	"cmd/compile/internal/types"
+)
+
+var hotTags struct {
+	sync.Mutex
+	f *os.File
+}
+
+// hotRecordParamTag appends the parameter's escape result to the file
+// $` + EscapeTagsEnv + ` names, if set.
+func hotRecordParamTag(fn *ir.Func, narg int, f *types.Field, tag string) {
+	path := os.Getenv("` + EscapeTagsEnv + `")
+	if path == "" || !f.Type.HasPointers() {
+		return
+	}
+	l := parseLeaks(tag)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %d", ir.LinkFuncName(fn), narg)
+	for i := range l {
+		fmt.Fprintf(&b, " %d", l.get(i))
+	}
+	b.WriteByte('\n')
+	hotTags.Lock()
+	defer hotTags.Unlock()
+	if hotTags.f == nil {
+		var err error
+		if hotTags.f, err = os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err != nil {
+			fmt.Fprintf(os.Stderr, "compile: %v\n", err)
+			os.Exit(2)
+		}
+	}
+	hotTags.f.WriteString(b.String())
+}
+`
 
 // prologueFile is added to package inline: it visits a prologue for what
 // the inliner must know of it (the locals it uses, a construct that
@@ -77,8 +136,9 @@ func (v *hairyVisitor) hotPrologue(n *ir.IfStmt) bool {
 }
 `
 
-// sources returns the changed and added files of the inliner whose
-// directory is dir, and the key naming the compiler built from them.
+// sources returns the changed and added files of the compiler whose
+// cmd/compile/internal is dir, and the key naming the compiler built
+// from them.
 func sources(dir, goVersion string) (map[string]string, string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n", goVersion)
@@ -90,9 +150,10 @@ func sources(dir, goVersion string) (map[string]string, string, error) {
 	if !ok {
 		return nil, "", fmt.Errorf("tools/rewriter/slotname.go does not start with its package clause")
 	}
-	texts["hot_slotname.go"] = "package inline\n" + slotNames
-	texts["hot_prologue.go"] = prologueFile
-	for _, name := range []string{"hot_slotname.go", "hot_prologue.go"} {
+	texts["inline/hot_slotname.go"] = "package inline\n" + slotNames
+	texts["inline/hot_prologue.go"] = prologueFile
+	texts["escape/hot_escape.go"] = escapeFile
+	for _, name := range []string{"inline/hot_slotname.go", "inline/hot_prologue.go", "escape/hot_escape.go"} {
 		fmt.Fprintf(h, "%s\n%s", name, texts[name])
 	}
 	return texts, goVersion + "-" + hex.EncodeToString(h.Sum(nil)[:8]), nil
@@ -104,7 +165,7 @@ func sources(dir, goVersion string) (map[string]string, string, error) {
 // version of these changes). It refuses with *NotApplicable when the
 // change does not apply to this toolchain's source.
 func Build(ctx context.Context, goroot, goVersion, cacheDir string) (*Compiler, error) {
-	dir := filepath.Join(goroot, "src", "cmd", "compile", "internal", "inline")
+	dir := filepath.Join(goroot, "src", "cmd", "compile", "internal")
 	texts, key, err := sources(dir, goVersion)
 	if err != nil {
 		return nil, err

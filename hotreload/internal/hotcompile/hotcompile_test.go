@@ -184,41 +184,103 @@ func TestInliningAsPlain(t *testing.T) {
 // TestNotApplicable: an inliner source without the code refuses, naming
 // the file.
 func TestNotApplicable(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "inl.go"), []byte("package inline\n"), 0o644); err != nil {
+	goroot := t.TempDir()
+	inl := filepath.Join(goroot, "src", "cmd", "compile", "internal", "inline")
+	if err := os.MkdirAll(inl, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Build(context.Background(), dir, "go1.0", t.TempDir())
-	var na *NotApplicable
-	if !errors.As(err, &na) {
-		// Build looks under goroot/src/cmd/compile/internal/inline.
-		inl := filepath.Join(dir, "src", "cmd", "compile", "internal", "inline")
-		os.MkdirAll(inl, 0o755)
-		os.WriteFile(filepath.Join(inl, "inl.go"), []byte("package inline\n"), 0o644)
-		_, err = Build(context.Background(), dir, "go1.0", t.TempDir())
+	if err := os.WriteFile(filepath.Join(inl, "inl.go"), []byte("package inline\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if !errors.As(err, &na) || !strings.Contains(err.Error(), filepath.Join("inline", "inl.go")) {
-		t.Fatalf("got %v, want a NotApplicable naming inl.go", err)
+	_, err := Build(context.Background(), goroot, "go1.0", t.TempDir())
+	var na *NotApplicable
+	if !errors.As(err, &na) || !strings.Contains(err.Error(), filepath.Join(inl, "inl.go")) {
+		t.Fatalf("got %v, want a NotApplicable naming %s", err, filepath.Join(inl, "inl.go"))
 	}
 }
 
 // TestKey: the key changes with the Go version and with the inliner's
 // source.
 func TestKey(t *testing.T) {
-	inl := filepath.Join(runtime.GOROOT(), "src", "cmd", "compile", "internal", "inline")
-	_, k1, err := sources(inl, "go1.26.8")
+	internal := filepath.Join(runtime.GOROOT(), "src", "cmd", "compile", "internal")
+	_, k1, err := sources(internal, "go1.26.8")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, k2, _ := sources(inl, "go1.26.9")
+	_, k2, _ := sources(internal, "go1.26.9")
 	dir := t.TempDir()
-	b, _ := os.ReadFile(filepath.Join(inl, "inl.go"))
-	os.WriteFile(filepath.Join(dir, "inl.go"), append(b, "\n// changed\n"...), 0o644)
+	for _, f := range fixes {
+		b, _ := os.ReadFile(filepath.Join(internal, f.File))
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, f.File)), 0o755)
+		os.WriteFile(filepath.Join(dir, f.File), append(b, "\n// changed\n"...), 0o644)
+	}
 	_, k3, err := sources(dir, "go1.26.8")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if k1 == k2 || k1 == k3 || !strings.HasPrefix(k1, "go1.26.8-") {
 		t.Fatalf("keys %s %s %s", k1, k2, k3)
+	}
+}
+
+// TestEscapeTags: with $GOHOT_ESCAPE_TAGS set, the hot compiler writes
+// each pointer parameter's escape result, by the function's linker name:
+// none, to the heap, to a result, its content only.
+func TestEscapeTags(t *testing.T) {
+	hot := testCompiler(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "p.go")
+	if err := os.WriteFile(file, []byte(`package p
+
+var sink *int
+var sinks []*int
+
+type T struct{ p *int }
+
+func Keep(p *int)          { sink = p }
+func Read(p *int) int      { return *p }
+func Pass(p *int) *int     { return p }
+func Content(p **int)      { sink = *p }
+func Scalar(n int) int     { return n }
+func (t *T) Set(p *int)    { t.p = p }
+func (t T) Get() *int      { return t.p }
+func Append(p *int)        { sinks = append(sinks, p) }
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tags := filepath.Join(dir, "tags")
+	cmd := exec.Command(hot.Path, "-p", "example.com/p", "-o", filepath.Join(dir, "p.a"), "-pack", file)
+	cmd.Env = append(os.Environ(), EscapeTagsEnv+"="+tags)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	b, err := os.ReadFile(tags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 10 {
+			t.Fatalf("line %q: want 10 fields", line)
+		}
+		got[f[0]+" "+f[1]] = strings.Join(f[2:5], " ") + " r0=" + f[5]
+	}
+	for key, want := range map[string]string{
+		"example.com/p.Keep 1":     "0 -1 -1 r0=-1", // to the heap
+		"example.com/p.Read 1":     "-1 -1 -1 r0=-1",
+		"example.com/p.Pass 1":     "-1 -1 -1 r0=0", // to the result
+		"example.com/p.Content 1":  "1 -1 -1 r0=-1", // its content, to the heap
+		"example.com/p.(*T).Set 2": "0 -1 -1 r0=-1",
+		"example.com/p.(*T).Set 1": "-1 0 -1 r0=-1", // the receiver is written through
+		"example.com/p.T.Get 1":    "-1 -1 -1 r0=0", // a field of the value: no dereference
+		"example.com/p.Append 1":   "0 -1 -1 r0=-1",
+	} {
+		if got[key] != want {
+			t.Errorf("%s: got %q, want %q", key, got[key], want)
+		}
+	}
+	if _, ok := got["example.com/p.Scalar 1"]; ok {
+		t.Errorf("a scalar parameter was recorded")
 	}
 }

@@ -21,7 +21,8 @@ var Excluded = map[string]string{
 
 // NoEscape says whether packages other than the runtime's own pass
 // arguments to redirects without making them escape (see the rewriter's
-// Config.NoEscape). Runtime packages always do: they may not allocate.
+// Config.NoEscape) regardless of the compiler. Runtime packages always
+// do: they may not allocate.
 var NoEscape = false
 
 // runtimePackages are the packages the compiler treats as part of the
@@ -60,14 +61,46 @@ func IsRuntimePackage(path string) bool {
 	return runtimePackages[path] || path == "runtime" || strings.HasPrefix(path, "runtime/internal/") || strings.HasPrefix(path, "internal/runtime/")
 }
 
-// NoEscapeEnv, set to 1, makes every package pass arguments to redirects
-// without making them escape (rewriter Config.NoEscape), not only the
-// runtime's. Faster, but a replacement must then not retain pointer
-// arguments that the original did not. The compile wrapper makes it part of
-// its version marker, so the build cache keeps the two kinds of objects
-// apart.
+// NoEscapeEnv overrides whether every package passes arguments to
+// redirects without making them escape (rewriter Config.NoEscape), not
+// only the runtime's: 1 forces it, 0 turns it off. By default it is on
+// when the hot compiler compiles (HotCompiler): then the patcher can
+// check the contract it brings — a replacement must not let a pointer
+// argument escape further than the original body did (patcher's
+// escape.go) — and refuses an edit that breaks it. The compile wrapper
+// makes it part of its version marker, so the build cache keeps the two
+// kinds of objects apart.
 const NoEscapeEnv = "GOHOT_NOESCAPE"
 
+// CompilerEnv names the hot compiler (hotcompile), which compiles the
+// rewritten packages: its path, or StockCompiler (or nothing) for the
+// toolchain's own compiler. The hot compiler inlines an instrumented
+// package as the plain one is inlined; the stock one charges every
+// prologue most of the inliner's budget.
+const CompilerEnv = "GOHOT_COMPILER"
+
+// StockCompiler is the CompilerEnv value that selects the toolchain's own
+// compiler.
+const StockCompiler = "stock"
+
+// HotCompiler returns the hot compiler's path ($GOHOT_COMPILER), or ""
+// when the stock compiler compiles.
+func HotCompiler() string {
+	if cc := os.Getenv(CompilerEnv); cc != StockCompiler {
+		return cc
+	}
+	return ""
+}
+
 // NoEscapeAll reports whether every package's redirects keep their
-// arguments on the stack (NoEscape, or NoEscapeEnv=1).
-func NoEscapeAll() bool { return NoEscape || os.Getenv(NoEscapeEnv) == "1" }
+// arguments on the stack: NoEscape, NoEscapeEnv=1, or, unless
+// NoEscapeEnv=0, whenever the hot compiler compiles.
+func NoEscapeAll() bool {
+	switch os.Getenv(NoEscapeEnv) {
+	case "1":
+		return true
+	case "0":
+		return NoEscape
+	}
+	return NoEscape || HotCompiler() != ""
+}

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gohot/rules_go_hot/hotreload/internal/hotcompile"
 	"github.com/gohot/rules_go_hot/hotreload/internal/hotlink"
+	"github.com/gohot/rules_go_hot/hotreload/internal/instrument"
 	"github.com/gohot/rules_go_hot/runtime/agent/protocol"
 )
 
@@ -68,10 +70,27 @@ func (b *Builder) compileAndLink(dir, id, lang string, files []string, res *Resu
 	if lang != "" {
 		args = append(args, "-lang="+lang)
 	}
-	if out, err := b.tool("compile", append(args, files...)...); err != nil {
+	compile := exec.Command(filepath.Join(b.Kit.ToolDir, "compile"), append(args, files...)...)
+	tags := filepath.Join(dir, "escape-tags")
+	if len(b.escapes) > 0 {
+		// Replaced functions of no-escape packages: compiled by the hot
+		// compiler (it compiled their base), which writes their
+		// parameters' escape results (escape.go).
+		compile = exec.Command(instrument.HotCompiler(), append(args, files...)...)
+		compile.Env = []string{hotcompile.EscapeTagsEnv + "=" + tags}
+	}
+	if out, err := b.run(compile); err != nil {
 		return fmt.Errorf("compiling the patch failed (a bug in hotreload's translation; the generated code is in %s): %v\n%s", dir, err, out)
 	}
 	res.Compile = time.Since(start)
+	refusals, err := b.checkEscapes(pkgPath, cfg, tags)
+	if err != nil {
+		return err
+	}
+	if len(refusals) > 0 {
+		addRefusals(res, refusals...)
+		return nil
+	}
 
 	linkCfg := filepath.Join(dir, "importcfg.link")
 	if err := os.WriteFile(linkCfg, []byte(fmt.Sprintf("packagefile %s=%s\n%s\n", pkgPath, archive, strings.Join(lines, "\n"))), 0o644); err != nil {

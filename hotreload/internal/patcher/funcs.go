@@ -7,6 +7,7 @@ import (
 	"go/types"
 	"strings"
 
+	"github.com/gohot/rules_go_hot/hotreload/internal/instrument"
 	"github.com/gohot/rules_go_hot/tools/rewriter"
 )
 
@@ -154,6 +155,9 @@ func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (st
 	}
 	local := "gohotFn_" + strings.ReplaceAll(display, ".", "_") + "_" + u.alias
 	out := asFunc(t, fd, local+tparams)
+	if b.noEscapePackage(u) && instrument.HotCompiler() != "" {
+		b.escapes = append(b.escapes, escapeCheck{u: u, fd: fd, local: local, display: display, decl: t.decl})
+	}
 
 	ref := slotRef{pkg: u.path, slot: rf.Slot, main: u.isMain}
 	p := &pair{name: name, value: local}

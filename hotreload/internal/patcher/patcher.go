@@ -41,6 +41,11 @@ type Builder struct {
 	fset      *token.FileSet
 	imp       types.Importer
 	noMold    bool // mold failed to link a patch: GNU ld from then on
+	// escapes are the replaced functions of no-escape packages in the
+	// patch being built (escape.go); baseEscapes, the escape results of
+	// the base's bodies, by package.
+	escapes     []escapeCheck
+	baseEscapes map[string]map[string]map[int]leaks
 }
 
 // MarkApplied records that the program took the patch res: a later build
@@ -172,6 +177,7 @@ func (b *Builder) Build() (*Result, error) {
 	// What this build sets becomes part of the builder's history only if
 	// it becomes a patch: a refused or failed build leaves no trace.
 	b.pending = map[string]slotRef{}
+	b.escapes = nil
 	// One file set and importer for the builder's life: the kit's
 	// archives never change, so what was imported once (net/http's export
 	// data takes a while to read) serves every later patch.
@@ -262,6 +268,10 @@ func (b *Builder) Build() (*Result, error) {
 	res.PatchID = id
 	if err := b.compileAndLink(dir, id, gen.lang, gen.files, res); err != nil {
 		return nil, err
+	}
+	if len(res.Refusals) > 0 {
+		// The escape check (escape.go): nothing linked, nothing kept.
+		return res, nil
 	}
 	b.commit()
 	return res, b.writeManifest(res)

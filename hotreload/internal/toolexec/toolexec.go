@@ -40,24 +40,12 @@ const Marker = "gohot"
 // go command hashes no environment variable, so it does not affect caching.
 const ProgressEnv = "GOHOT_PROGRESS"
 
-// CompilerEnv names the hot compiler (hotcompile), which compiles the
-// rewritten packages: its path, or "stock" (or nothing) for the
-// toolchain's own compiler. The hot compiler inlines an instrumented
-// package as the plain one is inlined; the stock one charges every
-// prologue most of the inliner's budget.
-const CompilerEnv = "GOHOT_COMPILER"
-
-// StockCompiler is the CompilerEnv value that selects the toolchain's own
-// compiler.
-const StockCompiler = "stock"
-
-// hotCompiler returns the hot compiler's path, or "" for the stock one.
-func hotCompiler() string {
-	if cc := os.Getenv(CompilerEnv); cc != StockCompiler {
-		return cc
-	}
-	return ""
-}
+// CompilerEnv and StockCompiler: see package instrument, which owns
+// them (the compiler decides the rewrite's no-escape mode).
+const (
+	CompilerEnv   = instrument.CompilerEnv
+	StockCompiler = instrument.StockCompiler
+)
 
 // SDKEnv names the front end running the wrapper: "bazel" when it is the
 // compiler of rules_go_hot's hot Go SDK (set by its compile script).
@@ -187,7 +175,7 @@ func versionFull(args []string, stdout, stderr io.Writer) int {
 	if instrument.NoEscapeAll() {
 		id += "-noescape"
 	}
-	if cc := hotCompiler(); cc != "" {
+	if cc := instrument.HotCompiler(); cc != "" {
 		// The hot compiler inlines differently from the stock one.
 		st, err := os.Stat(cc)
 		if err != nil {
@@ -390,7 +378,7 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 	} else {
 		newArgs = append(newArgs[:c.firstSrc:c.firstSrc], append([]string{"-trimpath", newTrim}, newArgs[c.firstSrc:]...)...)
 	}
-	if cc := hotCompiler(); cc != "" {
+	if cc := instrument.HotCompiler(); cc != "" {
 		newArgs[0] = cc
 	}
 	code := run(newArgs, st.filter, stdout, stderr)
