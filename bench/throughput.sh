@@ -5,7 +5,8 @@
 # the Go module proxy, unmodified) built by `go build` (plain) and run under
 # `hotreload run` with each link mode (hot shared: the program linked
 # against the instrumented standard library as a shared library, the
-# default; hot plugin: an ordinary executable). All three serve at once;
+# default; hot plugin: an ordinary executable), and hot shared compiled by
+# the stock compiler (GOHOT_COMPILER=stock). All four serve at once;
 # `hey` (github.com/rakyll/hey, installed into $TOOLS) loads one at a time,
 # the order rotating each round, on loopback.
 #
@@ -62,7 +63,12 @@ cd "$work/src"
 start plain "$work/plain"
 start hot-shared "$HOTRELOAD" run --events=json --link=shared --state-dir "$work/state-shared" ./cmd/go-httpbin --
 start hot-plugin "$HOTRELOAD" run --events=json --link=plugin --state-dir "$work/state-plugin" ./cmd/go-httpbin --
-for name in plain hot-shared hot-plugin; do
+# The same as hot-shared, compiled by the stock compiler (the default
+# before the hot compiler; see docs/PERFORMANCE.md): the baseline of the
+# same run.
+start hot-shared-stock env GOHOT_COMPILER=stock "$HOTRELOAD" run --events=json --link=shared --state-dir "$work/state-shared-stock" ./cmd/go-httpbin --
+names=(plain hot-shared hot-plugin hot-shared-stock)
+for name in "${names[@]}"; do
 	for _ in $(seq 1200); do
 		curl -sf "http://127.0.0.1:${port[$name]}/get" >/dev/null && break
 		sleep 0.5
@@ -71,7 +77,7 @@ for name in plain hot-shared hot-plugin; do
 done
 # The launchers build their patch kits after the program starts: measure
 # after that, on a quiet machine (at most 5 minutes' wait).
-for name in hot-shared hot-plugin; do
+for name in "${names[@]:1}"; do
 	for _ in $(seq 1200); do
 		grep -q '"event":"kit"' "$work/$name.log" && break
 		sleep 0.5
@@ -87,11 +93,10 @@ done
 	echo "# $module ./cmd/go-httpbin; hey -z $DURATION -c $CONC; rounds $ROUNDS, order rotating"
 	echo "# hotreload $(sha256sum "$HOTRELOAD" | cut -c1-16)"
 } | tee "$res"
-names=(plain hot-shared hot-plugin)
 for round in $(seq "$ROUNDS"); do
 	for path in $PATHS; do
-		for i in 0 1 2; do
-			name=${names[$(((i + round) % 3))]}
+		for i in "${!names[@]}"; do
+			name=${names[$(((i + round) % ${#names[@]}))]}
 			curl -sf "http://127.0.0.1:${port[$name]}$path" >/dev/null # warm
 			rps=$("$TOOLS/hey" -z "$DURATION" -c "$CONC" "http://127.0.0.1:${port[$name]}$path" | sed -n 's/^ *Requests\/sec: *//p')
 			echo "round $round $path $name $rps" | tee -a "$res"

@@ -10,6 +10,8 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"path"
@@ -371,6 +373,11 @@ func snapshot(k *kit.Kit, p *kit.Package, bp Package, opts Options, abs func(str
 		name := path.Base(s.Path)
 		if err := os.WriteFile(filepath.Join(dst, name), b, 0o644); err != nil {
 			return err
+		}
+		if f, err := parser.ParseFile(token.NewFileSet(), name, b, parser.ImportsOnly); err == nil {
+			for _, im := range f.Imports {
+				p.Cgo = p.Cgo || im.Path.Value == `"C"`
+			}
 		}
 		p.Files = append(p.Files, name)
 		p.Dir = filepath.Join(opts.Workspace, filepath.FromSlash(path.Dir(s.Path)))

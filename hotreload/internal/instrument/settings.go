@@ -24,6 +24,11 @@ type Settings struct {
 	// Closures: the package is one a user edits (the main module's), whose
 	// function literals are redirected too (rewriter.Config.Closures).
 	Closures bool
+	// Cgo: the package has cgo files. A user's cgo package passes
+	// arguments to redirects plainly even in no-escape mode: the
+	// patcher's escape check compiles the base's body again from the
+	// kit's record of its rewrite, which cgo packages do not have.
+	Cgo bool
 }
 
 // Config is the rewriter's configuration for a package compiled so.
@@ -32,7 +37,7 @@ func (s Settings) Config() rewriter.Config {
 		ImportPath: s.LinkPath,
 		Race:       s.Race,
 		GoVersion:  s.Lang,
-		NoEscape:   s.Runtime || IsRuntimePackage(s.LinkPath) || NoEscapeAll(),
+		NoEscape:   s.Runtime || IsRuntimePackage(s.LinkPath) || (NoEscapeAll() && !(s.Closures && s.Cgo)),
 		Closures:   s.Closures,
 	}
 }

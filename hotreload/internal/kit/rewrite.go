@@ -33,7 +33,7 @@ func (k *Kit) RewriteSettings(p *Package) instrument.Settings {
 	if p.Name == "main" {
 		link = "main" // a command is compiled as package main by either front end
 	}
-	return instrument.Settings{LinkPath: link, Lang: p.Lang, Race: k.Race, Closures: p.Main}
+	return instrument.Settings{LinkPath: link, Lang: p.Lang, Race: k.Race, Closures: p.Main, Cgo: p.Cgo}
 }
 
 // RecordRewrites records the rewrite of every main-module package (but cgo

@@ -324,7 +324,11 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 	}
 	c.mainAsMain(srcs)
 
-	res, err := instrument.Rewrite(instrument.Settings{LinkPath: c.pkg, Lang: c.lang, Race: c.race, Runtime: c.runtime, Closures: instrument.UserFiles(srcs, c.goroot)}, srcs)
+	cgo := false
+	for _, f := range srcs {
+		cgo = cgo || strings.HasPrefix(filepath.Base(f), "_cgo_")
+	}
+	res, err := instrument.Rewrite(instrument.Settings{LinkPath: c.pkg, Lang: c.lang, Race: c.race, Runtime: c.runtime, Closures: instrument.UserFiles(srcs, c.goroot), Cgo: cgo}, srcs)
 	var pathErr *fs.PathError
 	if errors.As(err, &pathErr) {
 		fmt.Fprintf(stderr, "gohot: %v\n", err)
