@@ -68,10 +68,13 @@ func readLeaks(file string, contained bool) (map[string]map[int]leaks, error) {
 	out := map[string]map[int]leaks{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		fs := strings.Fields(sc.Text())
-		if len(fs) != 2+len(leaks{}) {
+		// The name may hold spaces ("F[go.shape.interface {}]"): the
+		// numbers are the last fields.
+		all := strings.Fields(sc.Text())
+		if len(all) < 2+len(leaks{}) {
 			return nil, fmt.Errorf("%s: unexpected line %q", file, sc.Text())
 		}
+		fs := append([]string{strings.Join(all[:len(all)-1-len(leaks{})], " ")}, all[len(all)-1-len(leaks{}):]...)
 		n, err := strconv.Atoi(fs[1])
 		if err != nil {
 			return nil, fmt.Errorf("%s: unexpected line %q", file, sc.Text())

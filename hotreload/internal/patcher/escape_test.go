@@ -58,6 +58,7 @@ func TestReadLeaks(t *testing.T) {
 	if err := os.WriteFile(file, []byte(`example.com/p.(*T).M 1 -1 0 -1 -1 -1 -1 -1 -1
 example.com/p.G[go.shape.int] 1 -1 -1 -1 -1 -1 -1 -1 -1
 example.com/p.G[go.shape.string] 1 0 -1 -1 -1 -1 -1 -1 -1
+example.com/p.H[go.shape.interface { Error() string }] 2 -1 -1 -1 0 -1 -1 -1 -1
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +78,9 @@ example.com/p.G[go.shape.string] 1 0 -1 -1 -1 -1 -1 -1 -1
 	}
 	if got := now["example.com/p.G"][1]; got[0] != 0 {
 		t.Errorf("new generic: %v, want the heap flow of one instantiation", got)
+	}
+	if got := now["example.com/p.H"][2]; got[3] != 0 {
+		t.Errorf("a shape with spaces in its name: %v", now["example.com/p.H"])
 	}
 	if _, err := readLeaks(filepath.Join(t.TempDir(), "none"), true); err != nil {
 		t.Errorf("a missing file (nothing with pointers compiled): %v", err)
