@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # inlining.sh — how many functions the compiler can inline, plain vs
 # instrumented (compiled by the stock compiler, by the hot compiler — the
-# default — and by the hot compiler with arguments escaping, GOHOT_NOESCAPE=0),
+# default — and by the hot compiler with arguments not escaping, GOHOT_NOESCAPE=1),
 # per package, from the
 # compiler's own -m=2 diagnostics ("can inline F with cost N"). Counted: the
 # package's own declared functions and methods (and instantiations of its
@@ -41,7 +41,7 @@ count() {
 	plain) go build -gcflags="$p=-m=2" "$p" 2>"$f.log" || true ;;
 	stock) env -u GOHOT_NOESCAPE GOHOT_COMPILER=stock "$HOTRELOAD" go build -gcflags="$p=-m=2" "$p" 2>"$f.log" || true ;;
 	hot) env -u GOHOT_NOESCAPE -u GOHOT_COMPILER "$HOTRELOAD" go build -gcflags="$p=-m=2" "$p" 2>"$f.log" || true ;;
-	escape) env -u GOHOT_COMPILER GOHOT_NOESCAPE=0 "$HOTRELOAD" go build -gcflags="$p=-m=2" "$p" 2>"$f.log" || true ;;
+	noescape) env -u GOHOT_COMPILER GOHOT_NOESCAPE=1 "$HOTRELOAD" go build -gcflags="$p=-m=2" "$p" 2>"$f.log" || true ;;
 	esac
 	# "file:line:col: can inline Name with cost N as: ..."
 	grep -E ': can inline [^ ]+ with cost [0-9]+' "$f.log" |
@@ -52,11 +52,11 @@ count() {
 }
 
 {
-	echo "| package | inlinable plain | hot, stock compiler | hot (default: hot compiler) | hot compiler, escaping (GOHOT_NOESCAPE=0) | same costs as plain (hot) |"
+	echo "| package | inlinable plain | hot, stock compiler | hot (default: hot compiler) | hot compiler, no-escape (GOHOT_NOESCAPE=1) | same costs as plain (hot) |"
 	echo "|---|---:|---:|---:|---:|---:|"
 	tp=0 ts=0 th=0 tn=0 tc=0
 	for p in "${pkgs[@]}"; do
-		np=$(count plain "$p") ns=$(count stock "$p") nh=$(count hot "$p") nn=$(count escape "$p")
+		np=$(count plain "$p") ns=$(count stock "$p") nh=$(count hot "$p") nn=$(count noescape "$p")
 		# The same functions with the same costs as plain.
 		nc=$(comm -12 "$work/plain-${p//\//_}.inl" "$work/hot-${p//\//_}.inl" | wc -l)
 		tp=$((tp + np)) ts=$((ts + ns)) th=$((th + nh)) tn=$((tn + nn)) tc=$((tc + nc))
@@ -73,18 +73,18 @@ count() {
 	echo
 	echo "Inlining cost of the functions of bench/prologue (budget 80):"
 	echo
-	for m in plain stock hot escape; do
+	for m in plain stock hot noescape; do
 		case $m in
 		plain) (cd "$bench/prologue" && go test -c -o /dev/null -gcflags=-m=2 . 2>&1) ;;
 		stock) (cd "$bench/prologue" && env -u GOHOT_NOESCAPE GOHOT_COMPILER=stock "$HOTRELOAD" go test -c -o /dev/null -gcflags=-m=2 . 2>&1) ;;
 		hot) (cd "$bench/prologue" && env -u GOHOT_NOESCAPE -u GOHOT_COMPILER "$HOTRELOAD" go test -c -o /dev/null -gcflags=-m=2 . 2>&1) ;;
-		escape) (cd "$bench/prologue" && env -u GOHOT_COMPILER GOHOT_NOESCAPE=0 "$HOTRELOAD" go test -c -o /dev/null -gcflags=-m=2 . 2>&1) ;;
+		noescape) (cd "$bench/prologue" && env -u GOHOT_COMPILER GOHOT_NOESCAPE=1 "$HOTRELOAD" go test -c -o /dev/null -gcflags=-m=2 . 2>&1) ;;
 		esac | sed -nE 's/^[^ ]*prologue\.go:.*: (can inline|cannot inline) ([^ :]+)(:| with).* cost ([0-9]+).*$/\2 \4/p' |
 			grep -vE 'GoHot|^init|\.func[0-9]|^fib |\[[a-z0-9]+\]|shape\.(float64|string)' | sort -u >"$work/prologue-$m.cost"
 	done
-	echo "| function | plain | hot, stock compiler | hot (default) | hot, escaping |"
+	echo "| function | plain | hot, stock compiler | hot (default) | hot, no-escape |"
 	echo "|---|---:|---:|---:|---:|"
-	join "$work/prologue-plain.cost" "$work/prologue-stock.cost" | join - "$work/prologue-hot.cost" | join - "$work/prologue-escape.cost" |
+	join "$work/prologue-plain.cost" "$work/prologue-stock.cost" | join - "$work/prologue-hot.cost" | join - "$work/prologue-noescape.cost" |
 		awk '{printf "| %s | %s | %s%s | %s%s | %s%s |\n", $1, $2, $3, ($3 > 80 ? " ✗" : ""), $4, ($4 > 80 ? " ✗" : ""), $5, ($5 > 80 ? " ✗" : "")}'
 	echo
 	echo "✗: over budget, not inlined."

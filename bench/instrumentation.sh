@@ -8,9 +8,9 @@
 #                                                        the default before the hot compiler)
 #   hot       hotreload go test                         (the default: every package
 #                                                        instrumented, compiled by the
-#                                                        hot compiler, arguments passed
-#                                                        to redirects without escaping)
-#   escape    GOHOT_NOESCAPE=0 hotreload go test        (same, arguments escaping)
+#                                                        hot compiler)
+#   noescape  GOHOT_NOESCAPE=1 hotreload go test        (same, arguments passed to
+#                                                        redirects without escaping)
 #
 # and compared with benchstat (time/op, B/op, allocs/op).
 #
@@ -27,7 +27,7 @@
 # Environment:
 #   COUNT      rounds, i.e. samples per benchmark and mode (default 6)
 #   BENCHTIME  -test.benchtime (default 500ms)
-#   MODES      subset of "plain stock hot escape" (default: plain stock hot)
+#   MODES      subset of "plain stock hot noescape" (default: plain stock hot)
 #   PKGS       subset of the packages below (default all)
 #   OUT        results directory (default bench/results/<YYYY-MM-DD>)
 #   WORK       directory for the test binaries (default: a temporary one)
@@ -114,7 +114,7 @@ report() {
 	local dir=$1 m
 	ensure_benchstat
 	local have=()
-	for m in plain stock hot escape; do [[ -s $dir/$m.txt ]] && have+=("$m")
+	for m in plain stock hot noescape; do [[ -s $dir/$m.txt ]] && have+=("$m")
 	done
 	[[ ${#have[@]} -ge 2 && ${have[0]} == plain ]] || { echo "need plain.txt and another mode in $dir" >&2; return 1; }
 	for m in "${have[@]:1}"; do
@@ -188,7 +188,7 @@ for m in $MODES; do
 		plain) (cd "$bdir" && CGO_ENABLED=1 go test -c -o "$b" "$bp") ;;
 		stock) (cd "$bdir" && env -u GOHOT_NOESCAPE GOHOT_COMPILER=stock "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
 		hot) (cd "$bdir" && env -u GOHOT_NOESCAPE -u GOHOT_COMPILER "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
-		escape) (cd "$bdir" && env -u GOHOT_COMPILER GOHOT_NOESCAPE=0 "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
+		noescape) (cd "$bdir" && env -u GOHOT_COMPILER GOHOT_NOESCAPE=1 "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
 		*) echo "unknown mode $m" >&2; exit 2 ;;
 		esac
 		# A hot binary without slots would silently measure nothing.
