@@ -131,6 +131,11 @@ type base struct {
 // changed lists the sources edited meanwhile: the binary and the snapshot
 // may then disagree.
 func (r *run) buildOnce(importPath string, kopts kit.Options) (b base, changed []string, err error) {
+	release, err := r.shared.useLib(true) // go build -linkshared rewrites the library's .shlibname files
+	if err != nil {
+		return b, nil, err
+	}
+	defer release()
 	k, err := kit.Snapshot(filepath.Join(r.state, "kit"), importPath, kopts)
 	if err != nil {
 		return b, nil, r.cannot(err)
@@ -174,6 +179,11 @@ func (r *run) buildOnce(importPath string, kopts kit.Options) (b base, changed [
 func (r *run) addPackages(kopts kit.Options, flags []string) func(paths []string) error {
 	return func(paths []string) error {
 		kopts.Flags = flags
+		release, err := r.shared.useLib(false)
+		if err != nil {
+			return err
+		}
+		defer release()
 		if err := r.kit.RecordArchives(kopts, append([]string{"runtime/cgo"}, paths...)...); err != nil {
 			return err
 		}
@@ -189,7 +199,11 @@ func (r *run) recordKit(kopts kit.Options, flags []string, ready chan struct{}) 
 	defer close(ready)
 	start := time.Now()
 	kopts.Flags = flags
-	err := r.kit.RecordArchives(kopts, "runtime/cgo")
+	release, err := r.shared.useLib(false)
+	if err == nil {
+		err = r.kit.RecordArchives(kopts, "runtime/cgo")
+		release()
+	}
 	if err == nil {
 		err = r.kit.Save()
 	}

@@ -68,6 +68,35 @@ func (s *sharedLink) changed() string {
 	return ""
 }
 
+// useLib takes the library's build lock, shared (a go command that reads
+// the library's .shlibname files: go list) or exclusive (one that writes
+// them: go build -linkshared installs the library and its .shlibname
+// files again, ModeBuggyInstall in cmd/go, truncating each before writing
+// it), and returns its release. Without it, two sessions starting at once
+// race: one's go list reads a .shlibname file the other's build is
+// rewriting, finds it empty, and fails ("readELFNote failed: read
+// <pkgdir>: is a directory"). It is not the library's lock file, which
+// every session holds shared for its whole life. A nil s (not linking
+// -linkshared) locks nothing.
+func (s *sharedLink) useLib(exclusive bool) (release func(), err error) {
+	if s == nil {
+		return func() {}, nil
+	}
+	f, err := os.OpenFile(s.pkgdir+".build.lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil // closing releases the lock
+}
+
 // flags are the go build flags of a -linkshared hot build.
 func (s *sharedLink) flags() []string {
 	return []string{"-linkshared", "-pkgdir=" + s.pkgdir}
@@ -192,6 +221,11 @@ func (r *run) buildSharedStd(pkgdir string) error {
 	if _, err := os.Stat(done); err == nil {
 		return nil // built by another session meanwhile
 	}
+	release, err := (&sharedLink{pkgdir: pkgdir}).useLib(true) // it writes the .shlibname files
+	if err != nil {
+		return err
+	}
+	defer release()
 	progress := r.opts.Progress
 	if progress == nil {
 		progress = io.Discard
@@ -224,5 +258,6 @@ func removeUnused(dir string) {
 		return // in use
 	}
 	os.RemoveAll(dir)
+	os.Remove(dir + ".build.lock")
 	os.Remove(dir + ".lock")
 }

@@ -89,3 +89,45 @@ func TestSharedChanged(t *testing.T) {
 		t.Errorf("removed library: %q", why)
 	}
 }
+
+// TestUseLib: a build (exclusive) waits for every reader (shared) of the
+// library's .shlibname files, readers do not wait for one another, and a
+// session not linking -linkshared locks nothing.
+func TestUseLib(t *testing.T) {
+	s := &sharedLink{pkgdir: filepath.Join(t.TempDir(), "go1-abc")}
+	r1, err := s.useLib(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := s.useLib(false) // another reader: does not wait
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := make(chan struct{})
+	go func() {
+		release, err := s.useLib(true)
+		if err != nil {
+			t.Error(err)
+		}
+		close(built)
+		release()
+	}()
+	r1()
+	select {
+	case <-built:
+		t.Fatal("a build took the library while a reader held it")
+	case <-time.After(200 * time.Millisecond):
+	}
+	r2()
+	select {
+	case <-built:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a build still waits after every reader released the library")
+	}
+	var none *sharedLink
+	release, err := none.useLib(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+}
