@@ -6,10 +6,14 @@
 #   stock     GOHOT_COMPILER=stock hotreload go test    (every package instrumented,
 #                                                        compiled by the stock compiler:
 #                                                        the default before the hot compiler)
-#   hot       hotreload go test                         (the default: every package
-#                                                        instrumented, compiled by the
-#                                                        hot compiler)
-#   noescape  GOHOT_NOESCAPE=1 hotreload go test        (same, arguments passed to
+#   keep      hotreload go test                         (every package instrumented,
+#                                                        compiled by the hot compiler;
+#                                                        inlined copies keep their
+#                                                        prologues, as a test's mocks need)
+#   hot       GOHOT_INLINED_PROLOGUES=drop              (the hot build's default, as
+#             hotreload go test                          hotreload build/run compile:
+#                                                        inlined copies without prologues)
+#   noescape  GOHOT_NOESCAPE=1 + hot                    (same, arguments passed to
 #                                                        redirects without escaping)
 #
 # and compared with benchstat (time/op, B/op, allocs/op).
@@ -27,7 +31,7 @@
 # Environment:
 #   COUNT      rounds, i.e. samples per benchmark and mode (default 6)
 #   BENCHTIME  -test.benchtime (default 500ms)
-#   MODES      subset of "plain stock hot noescape" (default: plain stock hot)
+#   MODES      subset of "plain stock keep hot noescape" (default: plain keep hot)
 #   PKGS       subset of the packages below (default all)
 #   OUT        results directory (default bench/results/<YYYY-MM-DD>)
 #   WORK       directory for the test binaries (default: a temporary one)
@@ -50,7 +54,7 @@ bench=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$bench/.." && pwd)
 COUNT=${COUNT:-6}
 BENCHTIME=${BENCHTIME:-500ms}
-MODES=${MODES:-plain stock hot}
+MODES=${MODES:-plain keep hot}
 TOOLS=${TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/rules_go_hot/bench-tools}
 BENCHSTAT_VERSION=${BENCHSTAT_VERSION:-v0.0.0-20260908200009-22c9c6c9d4da}
 
@@ -187,8 +191,9 @@ for m in $MODES; do
 		case $m in
 		plain) (cd "$bdir" && CGO_ENABLED=1 go test -c -o "$b" "$bp") ;;
 		stock) (cd "$bdir" && env -u GOHOT_NOESCAPE GOHOT_COMPILER=stock "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
-		hot) (cd "$bdir" && env -u GOHOT_NOESCAPE -u GOHOT_COMPILER "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
-		noescape) (cd "$bdir" && env -u GOHOT_COMPILER GOHOT_NOESCAPE=1 "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
+		keep) (cd "$bdir" && env -u GOHOT_NOESCAPE -u GOHOT_COMPILER -u GOHOT_INLINED_PROLOGUES "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
+		hot) (cd "$bdir" && env -u GOHOT_NOESCAPE -u GOHOT_COMPILER GOHOT_INLINED_PROLOGUES=drop "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
+		noescape) (cd "$bdir" && env -u GOHOT_COMPILER GOHOT_NOESCAPE=1 GOHOT_INLINED_PROLOGUES=drop "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
 		*) echo "unknown mode $m" >&2; exit 2 ;;
 		esac
 		# A hot binary without slots would silently measure nothing.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gohot/rules_go_hot/hotreload/internal/hotcompile"
+	"github.com/gohot/rules_go_hot/hotreload/internal/instrument"
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/hotreload/internal/toolexec"
 )
@@ -46,6 +47,17 @@ func hotCompiler(ctx context.Context, progress io.Writer) (*hotcompile.Compiler,
 		fmt.Fprintf(progress, "hotreload: built the hot compiler in %.1f s\n", time.Since(start).Seconds())
 	}
 	return c, err
+}
+
+// dropInlinedPrologues makes the hot compiler drop the prologue of every
+// inlined copy in the go commands this process starts (a patch then
+// replaces the callers too, instrument.InlinedProloguesEnv), unless
+// $GOHOT_INLINED_PROLOGUES says otherwise: every hot build but a test's,
+// whose mocks must reach every inlined copy of what they redirect.
+func dropInlinedPrologues() {
+	if _, set := os.LookupEnv(instrument.InlinedProloguesEnv); !set {
+		os.Setenv(instrument.InlinedProloguesEnv, instrument.DropInlinedPrologues)
+	}
 }
 
 // useHotCompiler makes every go command this process starts compile the

@@ -15,6 +15,9 @@ func goVerb(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
+	if args[0] != "test" {
+		dropInlinedPrologues()
+	}
 	useHotCompiler(stderr)
 	return gocmd.Run(gocmd.Command(self, args[0], args[1:], false), stderr, false)
 }

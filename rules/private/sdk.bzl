@@ -39,7 +39,10 @@ case $d in /*) ;; *) d=$PWD/$d ;; esac
 # The hot compiler (hotreload compiler): inlines instrumented code as
 # plain code is inlined. Absent for a Go version it was not made for.
 if [ -x "$d/gohot-compile" ]; then GOHOT_COMPILER=$d/gohot-compile; else GOHOT_COMPILER=stock; fi
-export GOHOT_COMPILER
+# Inlined copies go without the callee's prologue; each archive records
+# where, and a patch replaces those callers too.
+GOHOT_INLINED_PROLOGUES=drop
+export GOHOT_COMPILER GOHOT_INLINED_PROLOGUES
 GOHOT_SDK=bazel exec "$d/gohot-hotreload" "{real}" "$@"
 """
 

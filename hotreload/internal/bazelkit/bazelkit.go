@@ -117,6 +117,8 @@ func Load(opts Options) (*kit.Kit, *Description, error) {
 	// records the rewrites and builds patches, must agree.
 	if sdk.HotCompiler != "" {
 		os.Setenv(instrument.CompilerEnv, sdk.HotCompiler)
+		// The SDK's compile drops the prologues of inlined copies.
+		os.Setenv(instrument.InlinedProloguesEnv, instrument.DropInlinedPrologues)
 	} else {
 		os.Setenv(instrument.CompilerEnv, instrument.StockCompiler)
 	}

@@ -1,5 +1,5 @@
 // Package hotcompile builds and finds the hot compiler: the toolchain's
-// own cmd/compile, built from its sources with one change, so that an
+// own cmd/compile, built from its sources with a few changes, so that an
 // instrumented package is inlined exactly as the plain one is.
 //
 // Every function of a hot build starts with a prologue that reads the
@@ -10,9 +10,18 @@
 // instrumentation (docs/PERFORMANCE.md). The hot compiler's inliner
 // charges a prologue nothing — the way it already charges coverage
 // counters nothing — so a function is inlinable, and is inlined where,
-// exactly when the plain build's is. An inlined copy keeps its prologue:
-// it still reads the callee's slot, so a patch of the callee reaches every
-// caller it was inlined into, in any package, at once.
+// exactly when the plain build's is.
+//
+// What an inlined copy does with its prologue is $GOHOT_INLINE's
+// (InlineEnv). Kept (a test's build: a mock must reach every copy of what
+// it redirects), the copy reads the callee's slot, so a redirect reaches
+// every caller it was inlined into, in any package, at once. Dropped (a
+// hot build, for live reload), the copy costs exactly what the plain
+// build's does, and the compiler records in the package's archive which
+// function it inlined where (InlinedMember, ReadInlined): a patch of the
+// callee replaces those callers too (the patcher's inlined.go). Function
+// literals of code a patch may replace keep them (InlineRecord): patching
+// the enclosing function again would not reach a closure made earlier.
 //
 // A prologue is recognized by the slot it reads, named by the rewriter:
 // the very file that defines those names (tools/rewriter/slotname.go) is

@@ -36,6 +36,16 @@ var fixes = []toolsrc.Fix{{
 	Old:  "\tcase ir.OIF:\n\t\tn := n.(*ir.IfStmt)\n\t\tif ir.IsConst(n.Cond, constant.Bool) {",
 	New:  "\tcase ir.OIF:\n\t\tn := n.(*ir.IfStmt)\n\t\tif isHotPrologue(n) {\n\t\t\treturn v.hotPrologue(n)\n\t\t}\n\t\tif ir.IsConst(n.Cond, constant.Bool) {",
 }, {
+	File: "noder/reader.go",
+	Why:  "an inlined copy may go without its prologue ($GOHOT_INLINE, hot_inlined.go), and says so: the patcher patches its callers again",
+	Old:  "\t\t\tr.curfn.Body = r.stmts()\n",
+	New:  "\t\t\tr.curfn.Body = inline.HotInlinedBody(callerfn, fn, r.stmts())\n",
+}, {
+	File: "gc/obj.go",
+	Why:  "the functions inlined into each function ride in the package's archive (member " + InlinedMember + "), as the build cached it",
+	Old:  "\t\tfinishArchiveEntry(bout, start, \"_go_.o\")\n\t}\n",
+	New:  "\t\tfinishArchiveEntry(bout, start, \"_go_.o\")\n\t\tif edges := hotInlinedEdges(); edges != nil {\n\t\t\tstart := startArchiveEntry(bout)\n\t\t\tbout.Write(edges)\n\t\t\tfinishArchiveEntry(bout, start, \"" + InlinedMember + "\")\n\t\t}\n\t}\n",
+}, {
 	File: "escape/escape.go",
 	Why:  "each parameter's escape result can be written out ($GOHOT_ESCAPE_TAGS, hot_escape.go): the patcher compares a new body's with the base's",
 	Old:  "func (b *batch) paramTag(fn *ir.Func, narg int, f *types.Field) string {\n",
@@ -49,6 +59,98 @@ var fixes = []toolsrc.Fix{{
 // ... <result 4>", each the fewest dereferences of a flow from the
 // parameter there, -1 for none (cmd/compile/internal/escape's leaks).
 const EscapeTagsEnv = "GOHOT_ESCAPE_TAGS"
+
+// InlineEnv says what the hot compiler does with the prologue of a function
+// it inlines. Unset (or InlineKeep), the inlined copy keeps it, and a
+// redirect of the callee reaches the copy (a mock, a patch's own code).
+// InlineDrop and InlineRecord, the copy goes without it, and the archive
+// records, for each function, the functions inlined into it that way
+// (member InlinedMember, always written): an edit of one of them reaches
+// those callers by patching them again (the patcher reads the member).
+// InlineRecord, for the code a patch may replace, keeps the prologues in
+// function literals: patching their enclosing function again would not
+// reach a closure made earlier; InlineDrop (the standard library,
+// dependencies) drops those too. Method, dictionary and method-value
+// wrappers always keep them: no patch replaces a wrapper.
+const InlineEnv = "GOHOT_INLINE"
+
+// The values of InlineEnv.
+const (
+	InlineKeep   = "keep"
+	InlineDrop   = "drop"
+	InlineRecord = "record"
+)
+
+// InlinedMember is the archive member in which the hot compiler records,
+// under InlineRecord, the functions it inlined without their prologue:
+// one line per caller and callee, "<caller>\t<callee>\n", both linker
+// names, sorted. A short name without a .o extension: the linker skips
+// it.
+const InlinedMember = "__.HOTINLINED"
+
+// inlinedFile is added to package inline.
+const inlinedFile = `package inline
+
+import (
+	"os"
+	"sort"
+	"strings"
+
+	"cmd/compile/internal/ir"
+)
+
+var hotInline = os.Getenv("` + InlineEnv + `")
+
+var hotEdges = map[string]bool{}
+
+// HotInlinedBody returns the body of fn as inlined into callerfn: without
+// its prologue, when $` + InlineEnv + ` says so and callerfn is a function
+// of the source (not a wrapper; not a function literal under "` + InlineRecord + `"),
+// recording that callerfn inlined fn.
+func HotInlinedBody(callerfn, fn *ir.Func, body []ir.Node) []ir.Node {
+	if hotInline != "` + InlineDrop + `" && hotInline != "` + InlineRecord + `" || len(body) == 0 {
+		return body
+	}
+	for f := callerfn; f != nil; f = f.ClosureParent {
+		if f.Wrapper() {
+			return body
+		}
+	}
+	if hotInline == "` + InlineRecord + `" && callerfn.OClosure != nil {
+		return body
+	}
+	n, ok := body[0].(*ir.IfStmt)
+	if !ok || !isHotPrologue(n) {
+		return body
+	}
+	hotEdges[ir.LinkFuncName(callerfn)+"\t"+ir.LinkFuncName(fn)] = true
+	return body[1:]
+}
+
+// HotInlinedEdges returns the archive member recording what was inlined
+// without its prologue (empty, not nil, when nothing was), or nil when
+// every inlined copy kept it.
+func HotInlinedEdges() []byte {
+	if hotInline != "` + InlineDrop + `" && hotInline != "` + InlineRecord + `" {
+		return nil
+	}
+	lines := make([]string, 0, len(hotEdges))
+	for e := range hotEdges {
+		lines = append(lines, e+"\n")
+	}
+	sort.Strings(lines)
+	return append([]byte{}, strings.Join(lines, "")...)
+}
+`
+
+// gcInlinedFile is added to package gc, whose obj.go writes the archive
+// (and does not import package inline).
+const gcInlinedFile = `package gc
+
+import "cmd/compile/internal/inline"
+
+var hotInlinedEdges = inline.HotInlinedEdges
+`
 
 // escapeFile is added to package escape.
 const escapeFile = `package escape
@@ -152,8 +254,10 @@ func sources(dir, goVersion string) (map[string]string, string, error) {
 	}
 	texts["inline/hot_slotname.go"] = "package inline\n" + slotNames
 	texts["inline/hot_prologue.go"] = prologueFile
+	texts["inline/hot_inlined.go"] = inlinedFile
+	texts["gc/hot_inlined.go"] = gcInlinedFile
 	texts["escape/hot_escape.go"] = escapeFile
-	for _, name := range []string{"inline/hot_slotname.go", "inline/hot_prologue.go", "escape/hot_escape.go"} {
+	for _, name := range []string{"inline/hot_slotname.go", "inline/hot_prologue.go", "inline/hot_inlined.go", "gc/hot_inlined.go", "escape/hot_escape.go"} {
 		fmt.Fprintf(h, "%s\n%s", name, texts[name])
 	}
 	return texts, goVersion + "-" + hex.EncodeToString(h.Sum(nil)[:8]), nil

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -282,5 +283,111 @@ func Append(p *int)        { sinks = append(sinks, p) }
 	}
 	if _, ok := got["example.com/p.Scalar 1"]; ok {
 		t.Errorf("a scalar parameter was recorded")
+	}
+}
+
+// inlinedSrc has inlinable callees called from a function, a method, a
+// generic function, a function literal and a method value.
+const inlinedSrc = `package p
+
+type T struct{ a int }
+
+func Add(a, b int) int       { return a + b }
+func (t *T) Get() int        { return t.a }
+func Max[E int | float64](a, b E) E {
+	if a > b {
+		return a
+	}
+	return b
+}
+func Twice(a int) int        { return Add(a, a) }
+func (t *T) Double() int     { return Add(t.Get(), t.Get()) }
+func Bigger(a, b int) int    { return Max(a, b) }
+func Lit(x int) func() int   { return func() int { return Add(x, 1) } }
+func Value(t *T) func() int  { return t.Get }
+`
+
+// TestInlinedPrologues: with $GOHOT_INLINE=record, a function inlined into
+// a function of the source goes without its prologue there, and the
+// archive says where; a function literal keeps the prologues of what it
+// inlines (its callers' patches do not replace a closure made earlier),
+// as do wrappers; =keep (or unset) keeps every prologue and records
+// nothing; =drop drops them all, literals included, and records them.
+func TestInlinedPrologues(t *testing.T) {
+	hot := testCompiler(t)
+	dir := t.TempDir()
+	res, err := rewriter.Rewrite(rewriter.Config{ImportPath: "example.com/p", GoVersion: "go1.22", Closures: true}, []rewriter.File{{Name: "p.go", Src: []byte(inlinedSrc)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "p.go")
+	if err := os.WriteFile(file, res.Files[0].Src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// slotReads compiles the package and returns, for each function, the
+	// slots of other functions its code reads, and the archive.
+	slotReads := func(mode string) (map[string][]string, string) {
+		archive := filepath.Join(dir, mode+".a")
+		cmd := exec.Command(hot.Path, "-p", "example.com/p", "-S", "-o", archive, "-pack", file)
+		cmd.Env = append(os.Environ(), InlineEnv+"="+mode)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		reads := map[string][]string{}
+		fn := ""
+		text := regexp.MustCompile(`^(example\.com/p\.\S+) STEXT`)
+		slot := regexp.MustCompile(`example\.com/p\.(GoHotS_\w+)\(SB\)`)
+		for _, line := range strings.Split(string(out), "\n") {
+			if m := text.FindStringSubmatch(line); m != nil {
+				fn = strings.TrimPrefix(m[1], "example.com/p.")
+				continue
+			}
+			if m := slot.FindStringSubmatch(line); m != nil && fn != "" {
+				own, _, _ := strings.Cut(fn, "[")
+				own = "GoHotS_" + strings.NewReplacer("(*", "", ")", "", ".", "_").Replace(own)
+				if m[1] != own && !slices.Contains(reads[fn], m[1]) {
+					reads[fn] = append(reads[fn], m[1])
+				}
+			}
+		}
+		return reads, archive
+	}
+	keep, keepArchive := slotReads(InlineKeep)
+	if !slices.Contains(keep["Twice"], "GoHotS_Add") || !slices.Contains(keep["(*T).Double"], "GoHotS_T_Get") {
+		t.Fatalf("keep: the inlined copies lost their prologues: %v", keep)
+	}
+	if got, err := ReadInlined(keepArchive); err != nil || len(got) != 0 {
+		t.Fatalf("keep: recorded %v, %v", got, err)
+	}
+	rec, recArchive := slotReads(InlineRecord)
+	for _, fn := range []string{"Twice", "(*T).Double", "Bigger"} {
+		if len(rec[fn]) != 0 {
+			t.Errorf("record: %s still reads %v", fn, rec[fn])
+		}
+	}
+	if !slices.Contains(rec["Lit.func1"], "GoHotS_Add") {
+		t.Errorf("record: the function literal lost the prologue of Add: %v", rec)
+	}
+	got, err := ReadInlined(recArchive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for callee, callers := range map[string][]string{
+		"example.com/p.Add":               {"example.com/p.(*T).Double", "example.com/p.Twice"},
+		"example.com/p.(*T).Get":          {"example.com/p.(*T).Double"},
+		"example.com/p.Max[go.shape.int]": {"example.com/p.Bigger"},
+	} {
+		sort.Strings(got[callee])
+		if strings.Join(got[callee], " ") != strings.Join(callers, " ") {
+			t.Errorf("record: %s inlined into %v, want %v", callee, got[callee], callers)
+		}
+	}
+	drop, dropArchive := slotReads(InlineDrop)
+	if slices.Contains(drop["Lit.func1"], "GoHotS_Add") || len(drop["Twice"]) != 0 {
+		t.Errorf("drop: prologues kept: %v", drop)
+	}
+	if got, err := ReadInlined(dropArchive); err != nil || !slices.Contains(got["example.com/p.Add"], "example.com/p.Lit.func1") {
+		t.Fatalf("drop: the literal's inlined Add is not recorded: %v, %v", got, err)
 	}
 }

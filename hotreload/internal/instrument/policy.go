@@ -98,3 +98,21 @@ func HotCompiler() string {
 // starting to capture a string parameter), race builds trip checkptr on
 // the laundering, and go vet flags it (docs/PERFORMANCE.md).
 func NoEscapeAll() bool { return NoEscape || os.Getenv(NoEscapeEnv) == "1" }
+
+// InlinedProloguesEnv says whether a hot build's inlined copies go without
+// the callee's prologue (DropInlinedPrologues): then a function inlined
+// into its callers costs them exactly what it costs a plain build, and a
+// patch of it patches those callers again (the hot compiler records them:
+// hotcompile.InlineEnv). hotreload run and build and the hot Bazel SDK set
+// it; unset, every inlined copy keeps its prologue, as a mock needs (a
+// redirect reaches every copy at once: hotreload go test).
+const InlinedProloguesEnv = "GOHOT_INLINED_PROLOGUES"
+
+// DropInlinedPrologues is the InlinedProloguesEnv value that drops them.
+const DropInlinedPrologues = "drop"
+
+// DropInlined reports whether inlined copies go without their prologues
+// (only the hot compiler can drop them).
+func DropInlined() bool {
+	return HotCompiler() != "" && os.Getenv(InlinedProloguesEnv) == DropInlinedPrologues
+}

@@ -83,9 +83,12 @@ func (b *Builder) compileAndLink(dir, id, lang string, files []string, res *Resu
 		return fmt.Errorf("compiling the patch failed (a bug in hotreload's translation; the generated code is in %s): %v\n%s", dir, err, out)
 	}
 	res.Compile = time.Since(start)
-	refusals, err := b.checkEscapes(pkgPath, cfg, tags)
+	refusals, copies, err := b.checkEscapes(pkgPath, cfg, tags)
 	if err != nil {
 		return err
+	}
+	if len(refusals) == 0 && len(copies) > 0 {
+		return &copyStrings{copies}
 	}
 	if len(refusals) > 0 {
 		addRefusals(res, refusals...)

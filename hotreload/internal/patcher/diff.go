@@ -190,6 +190,10 @@ type changes struct {
 	// constUsers are the functions in changed only because they use a
 	// constant whose value changed (their text is the base's).
 	constUsers []*decl
+	// inlineUsers are the functions in changed only because the base
+	// inlined a changed function into them without its prologue
+	// (inlined.go; their text is the base's).
+	inlineUsers []*decl
 }
 
 type constChange struct{ base, cur *decl }

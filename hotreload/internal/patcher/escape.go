@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"go/ast"
+	"go/types"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -227,22 +228,33 @@ func (b *Builder) baseLeaks(path, cfg string) (map[string]map[int]leaks, error) 
 	return l, nil
 }
 
+// copyStrings is compileAndLink's answer when the only parameters that
+// escape further than the base let them are strings: the patch is built
+// again with a copy of each (Builder.copies). A string's bytes cannot be
+// changed, so a copy is the same value to the new body, and the copy is
+// the new body's own, on the heap.
+type copyStrings struct{ copies map[string]map[string]bool }
+
+func (c *copyStrings) Error() string { return "string parameters to copy" }
+
 // checkEscapes compares each replaced function's parameters in the
 // patch's compile (tags, written by it) with the base's, and returns the
-// refusals.
-func (b *Builder) checkEscapes(patchPath, cfg, tags string) ([]Refusal, error) {
+// refusals, or, when every parameter that escapes further is a string
+// not copied yet, the copies that make the patch sound.
+func (b *Builder) checkEscapes(patchPath, cfg, tags string) ([]Refusal, map[string]map[string]bool, error) {
 	if len(b.escapes) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	now, err := readLeaks(tags, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Refusal
+	copies := map[string]map[string]bool{}
 	for _, c := range b.escapes {
 		base, err := b.baseLeaks(c.u.path, cfg)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		link := b.Kit.RewriteSettings(b.Kit.Packages[c.u.path]).LinkPath
 		was := base[normalFuncName(link+"."+c.display)]
@@ -257,6 +269,13 @@ func (b *Builder) checkEscapes(patchPath, cfg, tags string) ([]Refusal, error) {
 				name := fmt.Sprintf("parameter %d", n)
 				if n-1 < len(params) && params[n-1] != "" {
 					name = params[n-1]
+					if b.copies == nil && isString(c.u, c.fd, name) {
+						if copies[c.local] == nil {
+							copies[c.local] = map[string]bool{}
+						}
+						copies[c.local][name] = true
+						continue
+					}
 				}
 				how := "escapes to " + flows[i]
 				if l[i] > 0 {
@@ -272,7 +291,34 @@ func (b *Builder) checkEscapes(patchPath, cfg, tags string) ([]Refusal, error) {
 			}
 		}
 	}
-	return out, nil
+	return out, copies, nil
+}
+
+// isString reports whether fd's receiver or parameter name is a string
+// (of a type whose underlying type is string, not a type parameter).
+func isString(u *unit, fd *ast.FuncDecl, name string) bool {
+	var fields []*ast.Field
+	if fd.Recv != nil {
+		fields = append(fields, fd.Recv.List...)
+	}
+	fields = append(fields, fd.Type.Params.List...)
+	for _, f := range fields {
+		for _, n := range f.Names {
+			if n.Name != name {
+				continue
+			}
+			obj := u.info.Defs[n]
+			if obj == nil {
+				return false
+			}
+			if _, tp := obj.Type().(*types.TypeParam); tp {
+				return false
+			}
+			basic, ok := obj.Type().Underlying().(*types.Basic)
+			return ok && basic.Info()&types.IsString != 0
+		}
+	}
+	return false
 }
 
 // paramNames are the names of fd's receiver and parameters, in order,

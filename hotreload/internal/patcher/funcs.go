@@ -20,7 +20,7 @@ func (b *Builder) translateDecl(t *translator, d *decl, u *unit) (string, *pair)
 	case *ast.FuncDecl:
 		if n.Recv != nil && u.added[u.info.Defs[n.Name]] && !isAddedRecv(u, n) {
 			// A method added to a type of the program.
-			return asFunc(t, n, newMethodFunc(u, u.info.Defs[n.Name].(*types.Func))), nil
+			return asFunc(t, n, newMethodFunc(u, u.info.Defs[n.Name].(*types.Func)), nil), nil
 		}
 		if u.added[u.info.Defs[n.Name]] || (n.Recv != nil && isAddedRecv(u, n)) {
 			// Lives in the patch as it is.
@@ -84,8 +84,10 @@ func (b *Builder) addedVar(t *translator, spec *ast.ValueSpec, u *unit, pos toke
 }
 
 // asFunc writes function or method fd as a function of the patch named
-// name, its receiver its first parameter.
-func asFunc(t *translator, fd *ast.FuncDecl, name string) string {
+// name, its receiver its first parameter. Each parameter in copies (string
+// parameters: escape.go) is received under another name and copied into a
+// variable of its own name first thing.
+func asFunc(t *translator, fd *ast.FuncDecl, name string, copies map[string]bool) string {
 	fn := replacementFunc{Name: name}
 	fields := []*ast.Field{}
 	if fd.Recv != nil {
@@ -97,6 +99,11 @@ func asFunc(t *translator, fd *ast.FuncDecl, name string) string {
 		if len(f.Names) > 0 {
 			p.Names = nil
 			for _, n := range f.Names {
+				if copies[n.Name] {
+					fn.Copies = append(fn.Copies, stringCopy{Name: n.Name, Arg: copiedArgPrefix + n.Name})
+					p.Names = append(p.Names, copiedArgPrefix+n.Name)
+					continue
+				}
 				p.Names = append(p.Names, n.Name)
 			}
 		}
@@ -154,7 +161,7 @@ func (b *Builder) translateChanged(t *translator, fd *ast.FuncDecl, u *unit) (st
 		}
 	}
 	local := "gohotFn_" + strings.ReplaceAll(display, ".", "_") + "_" + u.alias
-	out := asFunc(t, fd, local+tparams)
+	out := asFunc(t, fd, local+tparams, b.copies[local])
 	if b.noEscapePackage(u) && instrument.HotCompiler() != "" {
 		b.escapes = append(b.escapes, escapeCheck{u: u, fd: fd, local: local, display: display, decl: t.decl})
 	}

@@ -197,7 +197,7 @@ func (b *Builder) loadChanged(fset *token.FileSet, imp types.Importer, p *kit.Pa
 // made by old code.
 func (b *Builder) reachNotes(u *unit) {
 	var also []string
-	for _, d := range u.ch.constUsers {
+	for _, d := range append(u.ch.constUsers, u.ch.inlineUsers...) {
 		also = append(also, d.name)
 	}
 	var litsOnly []string

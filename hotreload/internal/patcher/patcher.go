@@ -3,6 +3,7 @@ package patcher
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"go/importer"
 	"go/token"
@@ -46,6 +47,13 @@ type Builder struct {
 	// the base's bodies, by package.
 	escapes     []escapeCheck
 	baseEscapes map[string]map[string]map[int]leaks
+	// copies are, by replacement function, the string parameters it
+	// copies first thing, for the build of a patch in which they escape
+	// further than the base let them (escape.go).
+	copies map[string]map[string]bool
+	// inlined is what the base inlined without prologues (inlined.go),
+	// read once.
+	inlined map[string][]inlineCaller
 }
 
 // MarkApplied records that the program took the patch res: a later build
@@ -228,6 +236,35 @@ func (b *Builder) Build() (*Result, error) {
 			if len(consts) > 0 {
 				u.constUsers(consts)
 			}
+		}
+	}
+	// Functions the base inlined a replaced function into, without its
+	// prologue: replaced too (inlined.go).
+	callers, err := b.inlineCallers(units)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range units {
+		loaded[u.path] = true
+	}
+	var more []string
+	for path := range callers {
+		if !loaded[path] {
+			more = append(more, path)
+		}
+	}
+	sort.Strings(more)
+	for _, path := range more {
+		u, err := b.loadChanged(fset, imp, b.Kit.Packages[path], len(units), true)
+		if err != nil {
+			return nil, err
+		}
+		u.consts = consts
+		units = append(units, u)
+	}
+	for _, u := range units {
+		if u.info != nil && len(u.ch.refusals) == 0 {
+			u.inlineUsers(callers[u.path])
 			u.closureChanges()
 			b.reachNotes(u)
 		}
@@ -267,6 +304,14 @@ func (b *Builder) Build() (*Result, error) {
 	res.Key = gen.key
 	res.PatchID = id
 	if err := b.compileAndLink(dir, id, gen.lang, gen.files, res); err != nil {
+		var retry *copyStrings
+		if errors.As(err, &retry) && b.copies == nil {
+			// String parameters a new body keeps: built again, copying
+			// them (escape.go).
+			b.copies = retry.copies
+			defer func() { b.copies = nil }()
+			return b.Build()
+		}
 		return nil, err
 	}
 	if len(res.Refusals) > 0 {

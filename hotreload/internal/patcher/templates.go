@@ -126,7 +126,17 @@ type replacementFunc struct {
 	Name, TypeParams string
 	Params           []param
 	Results, Body    string
+	// Copies are string parameters received under another name (Arg)
+	// and copied first thing (escape.go's copies).
+	Copies []stringCopy
 }
+
+// stringCopy is a string parameter Name received as Arg: the body starts
+// with Name := a copy of Arg, on the line of its opening brace.
+type stringCopy struct{ Name, Arg string }
+
+// copiedArgPrefix names the argument of a copied string parameter.
+const copiedArgPrefix = "gohotArg_"
 
 // param is one parameter field: its names (or "_") and its type.
 type param struct {
@@ -138,7 +148,9 @@ var replacementTemplate = template.Must(template.New("replacement").Parse(
 	`{{.Name}}{{.TypeParams}}(
 	{{- range $i, $p := .Params}}{{if $i}}, {{end}}
 		{{- range $j, $n := $p.Names}}{{if $j}}, {{end}}{{$n}}{{end}} {{$p.Type}}
-	{{- end}}){{with .Results}} {{.}}{{end}} {{.Body}}`))
+	{{- end}}){{with .Results}} {{.}}{{end}} {
+	{{- range .Copies}} {{.Name}} := string(append([]byte(nil), {{.Arg}}...));{{end}}
+	{{- slice .Body 1}}`))
 
 // instancesTemplate is the value of a generic function's slot: one func
 // value per instantiation, in the order of the base's prologue lookups.

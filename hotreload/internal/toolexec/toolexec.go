@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gohot/rules_go_hot/hotreload/internal/hotcompile"
 	"github.com/gohot/rules_go_hot/hotreload/internal/instrument"
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
 	"github.com/gohot/rules_go_hot/tools/rewriter"
@@ -184,6 +185,9 @@ func versionFull(args []string, stdout, stderr io.Writer) int {
 		}
 		sum := sha256.Sum256([]byte(fmt.Sprintf("%s %d %d", cc, st.Size(), st.ModTime().UnixNano())))
 		id += "-cc" + hex.EncodeToString(sum[:4])
+		if instrument.DropInlined() {
+			id += "-inl"
+		}
 	}
 	if m := os.Getenv(kit.MainEnv); m != "" {
 		// The kit's package main is compiled as "main" (mainAsMain).
@@ -328,7 +332,8 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 	for _, f := range srcs {
 		cgo = cgo || strings.HasPrefix(filepath.Base(f), "_cgo_")
 	}
-	res, err := instrument.Rewrite(instrument.Settings{LinkPath: c.pkg, Lang: c.lang, Race: c.race, Runtime: c.runtime, Closures: instrument.UserFiles(srcs, c.goroot), Cgo: cgo}, srcs)
+	closures := instrument.UserFiles(srcs, c.goroot)
+	res, err := instrument.Rewrite(instrument.Settings{LinkPath: c.pkg, Lang: c.lang, Race: c.race, Runtime: c.runtime, Closures: closures, Cgo: cgo}, srcs)
 	var pathErr *fs.PathError
 	if errors.As(err, &pathErr) {
 		fmt.Fprintf(stderr, "gohot: %v\n", err)
@@ -384,6 +389,17 @@ func (c *compile) run(stdout, stderr io.Writer) int {
 	}
 	if cc := instrument.HotCompiler(); cc != "" {
 		newArgs[0] = cc
+		// Inlined copies keep their prologues unless the build drops
+		// them; a package a patch may replace keeps them in function
+		// literals (hotcompile.InlineRecord).
+		mode := hotcompile.InlineKeep
+		if instrument.DropInlined() {
+			mode = hotcompile.InlineDrop
+			if closures {
+				mode = hotcompile.InlineRecord
+			}
+		}
+		os.Setenv(hotcompile.InlineEnv, mode)
 	}
 	code := run(newArgs, st.filter, stdout, stderr)
 	if code == 0 && c.asMain {
