@@ -61,7 +61,7 @@ func buildVerb(args []string, stdout, stderr io.Writer) int {
 		}
 		args = gocmd.WithLdflag(args, fmt.Sprintf("-X '%s=%s'", trustedKeyVar, key))
 	}
-	dropInlinedPrologues()
+	hotBuildDefaults()
 	useHotCompiler(stderr)
 	if code := gocmd.Run(gocmd.Command(self, "build", args, true), stderr, verbose); code != 0 || key == "" {
 		return code

@@ -49,14 +49,21 @@ func hotCompiler(ctx context.Context, progress io.Writer) (*hotcompile.Compiler,
 	return c, err
 }
 
-// dropInlinedPrologues makes the hot compiler drop the prologue of every
-// inlined copy in the go commands this process starts (a patch then
-// replaces the callers too, instrument.InlinedProloguesEnv), unless
-// $GOHOT_INLINED_PROLOGUES says otherwise: every hot build but a test's,
-// whose mocks must reach every inlined copy of what they redirect.
-func dropInlinedPrologues() {
-	if _, set := os.LookupEnv(instrument.InlinedProloguesEnv); !set {
-		os.Setenv(instrument.InlinedProloguesEnv, instrument.DropInlinedPrologues)
+// hotBuildDefaults sets what a hot build (not a test's) compiles with,
+// unless the environment says otherwise: inlined copies without their
+// prologues (a patch then replaces their callers too,
+// instrument.InlinedProloguesEnv) and arguments passed to redirects
+// without escaping (the patcher checks each replacement keeps no more
+// than its base did, instrument.NoEscapeEnv). A test's build keeps
+// neither: its mocks must reach every inlined copy of what they redirect.
+func hotBuildDefaults() {
+	for env, v := range map[string]string{
+		instrument.InlinedProloguesEnv: instrument.DropInlinedPrologues,
+		instrument.NoEscapeEnv:         "1",
+	} {
+		if _, set := os.LookupEnv(env); !set {
+			os.Setenv(env, v)
+		}
 	}
 }
 

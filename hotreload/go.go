@@ -16,7 +16,7 @@ func goVerb(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if args[0] != "test" {
-		dropInlinedPrologues()
+		hotBuildDefaults()
 	}
 	useHotCompiler(stderr)
 	return gocmd.Run(gocmd.Command(self, args[0], args[1:], false), stderr, false)

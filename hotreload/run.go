@@ -91,7 +91,7 @@ func runVerb(args []string, stdout, stderr io.Writer) int {
 		if w == nil {
 			w = io.Discard
 		}
-		dropInlinedPrologues()
+		hotBuildDefaults()
 		useHotCompiler(w)
 	}
 	return launcher.Run(launcher.Options{

@@ -32,7 +32,7 @@ buildifier -mode=check -lint=warn $(git ls-files '*.bzl' '*.bazel' 'WORKSPACE' '
 
 echo "[test] go test"
 start=$(date +%s)
-go test -count=1 -timeout 40m ./... 2>&1 | tee /tmp/rules_go_hot-test.log
+go test -count=1 -timeout 60m ./... 2>&1 | tee /tmp/rules_go_hot-test.log
 status=${PIPESTATUS[0]}
 echo "[test] go test finished in $(( $(date +%s) - start )) s"
 exit "$status"

@@ -39,10 +39,12 @@ case $d in /*) ;; *) d=$PWD/$d ;; esac
 # The hot compiler (hotreload compiler): inlines instrumented code as
 # plain code is inlined. Absent for a Go version it was not made for.
 if [ -x "$d/gohot-compile" ]; then GOHOT_COMPILER=$d/gohot-compile; else GOHOT_COMPILER=stock; fi
-# Inlined copies go without the callee's prologue; each archive records
-# where, and a patch replaces those callers too.
+# Inlined copies go without the callee's prologue (each archive records
+# where, and a patch replaces those callers too), and arguments are
+# passed to redirects without escaping (the patcher checks each patch).
 GOHOT_INLINED_PROLOGUES=drop
-export GOHOT_COMPILER GOHOT_INLINED_PROLOGUES
+GOHOT_NOESCAPE=1
+export GOHOT_COMPILER GOHOT_INLINED_PROLOGUES GOHOT_NOESCAPE
 GOHOT_SDK=bazel exec "$d/gohot-hotreload" "{real}" "$@"
 """
 

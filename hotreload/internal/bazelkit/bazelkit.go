@@ -117,8 +117,10 @@ func Load(opts Options) (*kit.Kit, *Description, error) {
 	// records the rewrites and builds patches, must agree.
 	if sdk.HotCompiler != "" {
 		os.Setenv(instrument.CompilerEnv, sdk.HotCompiler)
-		// The SDK's compile drops the prologues of inlined copies.
+		// The SDK's compile drops the prologues of inlined copies, and
+		// passes arguments to redirects without escaping.
 		os.Setenv(instrument.InlinedProloguesEnv, instrument.DropInlinedPrologues)
+		os.Setenv(instrument.NoEscapeEnv, "1")
 	} else {
 		os.Setenv(instrument.CompilerEnv, instrument.StockCompiler)
 	}

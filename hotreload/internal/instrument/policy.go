@@ -61,9 +61,9 @@ func IsRuntimePackage(path string) bool {
 	return runtimePackages[path] || path == "runtime" || strings.HasPrefix(path, "runtime/internal/") || strings.HasPrefix(path, "internal/runtime/")
 }
 
-// NoEscapeEnv overrides whether every package passes arguments to
-// redirects without making them escape (rewriter Config.NoEscape), not
-// only the runtime's: 1 turns it on. With the hot compiler the patcher
+// NoEscapeEnv says whether every package passes arguments to redirects
+// without making them escape (rewriter Config.NoEscape), not only the
+// runtime's: 1 turns it on. With the hot compiler the patcher
 // checks the contract it brings — a replacement must not let a pointer
 // argument escape further than the original body did (patcher's
 // escape.go) — and refuses an edit that breaks it. The compile wrapper
@@ -92,12 +92,14 @@ func HotCompiler() string {
 }
 
 // NoEscapeAll reports whether every package's redirects keep their
-// arguments on the stack: NoEscape, or NoEscapeEnv=1. Not yet the
-// default, even with the hot compiler, whose escape check makes it sound:
-// it refuses edits that are common and safe in practice (a closure
-// starting to capture a string parameter), race builds trip checkptr on
-// the laundering, and go vet flags it (docs/PERFORMANCE.md).
-func NoEscapeAll() bool { return NoEscape || os.Getenv(NoEscapeEnv) == "1" }
+// arguments on the stack: NoEscape, or NoEscapeEnv=1 with the hot
+// compiler, whose escape results the patcher's check needs (a new body
+// must not keep what its callers put on their stack). Hot builds (hotreload
+// run, build, go build; the hot Bazel SDK) set NoEscapeEnv=1; tests
+// (hotreload go test) leave it unset, as do -race builds (Settings.Race).
+func NoEscapeAll() bool {
+	return NoEscape || os.Getenv(NoEscapeEnv) == "1" && HotCompiler() != ""
+}
 
 // InlinedProloguesEnv says whether a hot build's inlined copies go without
 // the callee's prologue (DropInlinedPrologues): then a function inlined

@@ -17,7 +17,9 @@ type Settings struct {
 	LinkPath string
 	// Lang is the package's language version (-lang), go1.N.
 	Lang string
-	// Race is a -race build: redirects are loaded atomically.
+	// Race is a -race build: redirects are loaded atomically, and
+	// arguments passed to them escape (but the runtime's): -race turns
+	// on checkptr, which rejects the no-escape mode's laundered pointers.
 	Race bool
 	// Runtime is the compiler's -+ (compiling the runtime itself).
 	Runtime bool
@@ -37,7 +39,7 @@ func (s Settings) Config() rewriter.Config {
 		ImportPath: s.LinkPath,
 		Race:       s.Race,
 		GoVersion:  s.Lang,
-		NoEscape:   s.Runtime || IsRuntimePackage(s.LinkPath) || (NoEscapeAll() && !(s.Closures && s.Cgo)),
+		NoEscape:   s.Runtime || IsRuntimePackage(s.LinkPath) || (NoEscapeAll() && !(s.Closures && s.Cgo) && !s.Race),
 		Closures:   s.Closures,
 	}
 }

@@ -37,8 +37,17 @@ func (r *run) change(files []string) (code int, exited bool) {
 		}
 		return 0, false
 	}
+	// No session's build installs the library again while this patch is
+	// checked against it and linked with it (useLib; released before a
+	// restart, whose build takes it exclusive).
+	release, err := r.shared.useLib(false)
+	if err != nil {
+		r.emit(events.Event{Event: events.Error, Kind: "build", Message: err.Error()})
+		return 0, false
+	}
 	if r.shared != nil {
 		if why := r.shared.changed(); why != "" {
+			release()
 			r.emit(events.Event{Event: events.Error, Kind: "build", Message: why + ": a patch linked against it would not match what the program runs; restart"})
 			if r.opts.RestartOnRude {
 				return r.restart(why)
@@ -49,6 +58,7 @@ func (r *run) change(files []string) (code int, exited bool) {
 	r.resync()
 	before := r.patchDirEntries()
 	res, err := r.builder.Build()
+	release()
 	if err != nil || len(res.Refusals) > 0 || res.Unchanged {
 		// No plugin to load: of its directory, as of the others, only
 		// the sources of the newest few stay (statedir.go).

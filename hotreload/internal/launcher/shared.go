@@ -16,6 +16,7 @@ import (
 	"github.com/gohot/rules_go_hot/hotreload/internal/gocmd"
 	"github.com/gohot/rules_go_hot/hotreload/internal/hotlink"
 	"github.com/gohot/rules_go_hot/hotreload/internal/kit"
+	"github.com/gohot/rules_go_hot/hotreload/internal/toolexec"
 )
 
 // Link modes (Options.Link, hotreload run --link).
@@ -39,8 +40,10 @@ type sharedLink struct {
 	// inUse holds a shared lock on the library's lock file for the
 	// session: pruneShared removes only libraries no session holds.
 	inUse *os.File
-	// lib is the library as the program was linked against it.
+	// lib is the library as the program was linked against it, and sum
+	// the SHA-256 of its content.
 	lib os.FileInfo
+	sum [sha256.Size]byte
 }
 
 // libPath is the shared standard library's file.
@@ -51,7 +54,24 @@ func (s *sharedLink) libPath() string { return filepath.Join(s.pkgdir, "libstd.s
 func (s *sharedLink) refresh() {
 	if fi, err := os.Stat(s.libPath()); err == nil {
 		s.lib = fi
+		s.sum, _ = fileSum(s.libPath())
 	}
+}
+
+// fileSum is the SHA-256 of a file's content.
+func fileSum(path string) ([sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return sum, err
+	}
+	copy(sum[:], h.Sum(nil))
+	return sum, nil
 }
 
 // changed says why the library is not the one the program was linked
@@ -62,10 +82,20 @@ func (s *sharedLink) changed() string {
 	switch {
 	case err != nil:
 		return fmt.Sprintf("the shared standard library the program runs with is gone (%v)", err)
-	case !os.SameFile(fi, s.lib) || fi.Size() != s.lib.Size() || !fi.ModTime().Equal(s.lib.ModTime()):
-		return fmt.Sprintf("the shared standard library the program runs with (%s) was rebuilt since it started", s.libPath())
+	case os.SameFile(fi, s.lib) && fi.Size() == s.lib.Size() && fi.ModTime().Equal(s.lib.ModTime()):
+		return ""
 	}
-	return ""
+	// Every go build -linkshared installs the library again, a copy of
+	// the same build from the build cache (cmd/go's ModeBuggyInstall):
+	// another session's build, or this one's restart, replaces the file
+	// with the same bytes. Only other bytes are another library.
+	if fi.Size() == s.lib.Size() {
+		if sum, err := fileSum(s.libPath()); err == nil && sum == s.sum {
+			s.lib = fi
+			return ""
+		}
+	}
+	return fmt.Sprintf("the shared standard library the program runs with (%s) was rebuilt since it started", s.libPath())
 }
 
 // useLib takes the library's build lock, shared (a go command that reads
@@ -128,9 +158,17 @@ func (r *run) prepareShared() (*sharedLink, string, error) {
 		return nil, "", err
 	}
 	// The library is the build of the program's standard packages: it
-	// depends on the toolchain, the instrumentation (hotreload's version)
-	// and GOFLAGS (e.g. -trimpath), as they do.
-	sum := sha256.Sum256([]byte(goVersion + "\n" + goroot + "\n" + r.opts.SelfID + "\n" + goflags))
+	// depends on the toolchain, the instrumentation (hotreload's version
+	// and the compile variant: its compiler, modes) and GOFLAGS (e.g.
+	// -trimpath), as they do. A session of another variant sharing the
+	// directory would make the go command install the library again
+	// under a running program (go build -linkshared installs what is
+	// stale).
+	variant, err := toolexec.Variant()
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256([]byte(goVersion + "\n" + goroot + "\n" + r.opts.SelfID + variant + "\n" + goflags))
 	s := &sharedLink{linker: l, pkgdir: filepath.Join(cache, "std", goVersion+"-"+hex.EncodeToString(sum[:6]))}
 	if err := r.buildSharedStd(s.pkgdir); err != nil {
 		if r.ctx.Err() != nil {

@@ -58,8 +58,8 @@ func TestPruneShared(t *testing.T) {
 }
 
 // TestSharedChanged: a library rebuilt or removed under the program is
-// noticed before a patch is linked against it; refresh takes the new one
-// (a restarted program maps it).
+// noticed before a patch is linked against it, the same library installed
+// again is not; refresh takes the new one (a restarted program maps it).
 func TestSharedChanged(t *testing.T) {
 	s := &sharedLink{pkgdir: t.TempDir()}
 	write := func(content string) {
@@ -75,6 +75,14 @@ func TestSharedChanged(t *testing.T) {
 	s.refresh()
 	if why := s.changed(); why != "" {
 		t.Fatalf("unchanged library: %q", why)
+	}
+	write("one") // installed again, the same build (go build -linkshared)
+	if why := s.changed(); why != "" {
+		t.Fatalf("the same library installed again: %q", why)
+	}
+	write("two") // the same size, another build
+	if why := s.changed(); !strings.Contains(why, "rebuilt") {
+		t.Errorf("rebuilt library: %q", why)
 	}
 	write("another build")
 	if why := s.changed(); !strings.Contains(why, "rebuilt") {

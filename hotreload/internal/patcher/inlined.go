@@ -90,11 +90,14 @@ func (b *Builder) inlineCallers(units []*unit) (map[string][]inlineCaller, error
 		}
 		link := b.Kit.RewriteSettings(b.Kit.Packages[u.path]).LinkPath
 		for _, d := range u.ch.changed {
-			if strings.HasPrefix(d.key, "init#") {
+			replaced[u.path+"\x00"+d.name] = true
+			if strings.HasPrefix(d.key, "init#") || u.litsOnly[d.name] {
+				// Every change of a function whose changes are all in
+				// literals the patch redirects reaches its inlined copies:
+				// a literal keeps its own prologue there.
 				continue
 			}
 			changed[normalFuncName(link+"."+d.name)] = b.Kit.Packages[u.path].Name + "." + d.name
-			replaced[u.path+"\x00"+d.name] = true
 		}
 	}
 	if len(changed) == 0 {

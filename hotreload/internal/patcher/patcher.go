@@ -236,6 +236,7 @@ func (b *Builder) Build() (*Result, error) {
 			if len(consts) > 0 {
 				u.constUsers(consts)
 			}
+			u.closureChanges()
 		}
 	}
 	// Functions the base inlined a replaced function into, without its
@@ -254,6 +255,7 @@ func (b *Builder) Build() (*Result, error) {
 		}
 	}
 	sort.Strings(more)
+	fresh := map[*unit]bool{}
 	for _, path := range more {
 		u, err := b.loadChanged(fset, imp, b.Kit.Packages[path], len(units), true)
 		if err != nil {
@@ -261,11 +263,16 @@ func (b *Builder) Build() (*Result, error) {
 		}
 		u.consts = consts
 		units = append(units, u)
+		fresh[u] = true
 	}
 	for _, u := range units {
 		if u.info != nil && len(u.ch.refusals) == 0 {
+			// (A caller replaced for what it inlined has the base's text:
+			// none of its literals changed.)
 			u.inlineUsers(callers[u.path])
-			u.closureChanges()
+			if fresh[u] {
+				u.closureChanges()
+			}
 			b.reachNotes(u)
 		}
 		addRefusals(res, u.ch.refusals...)

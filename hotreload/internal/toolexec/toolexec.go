@@ -158,6 +158,31 @@ func run(args []string, filter func([]byte) []byte, stdout, stderr io.Writer) in
 	return 0
 }
 
+// Variant names how this process's environment makes the wrapper compile
+// every instrumented package (no-escape mode, the hot compiler, inlined
+// prologues dropped): "" for the plain default. Part of the -V=full
+// marker; whatever the go command installs from such a build (the shared
+// standard library) must be kept apart by it too.
+func Variant() (string, error) {
+	id := ""
+	if instrument.NoEscapeAll() {
+		id += "-noescape"
+	}
+	if cc := instrument.HotCompiler(); cc != "" {
+		// The hot compiler inlines differently from the stock one.
+		st, err := os.Stat(cc)
+		if err != nil {
+			return "", fmt.Errorf("the hot compiler (%s=%s): %v", CompilerEnv, cc, err)
+		}
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%s %d %d", cc, st.Size(), st.ModTime().UnixNano())))
+		id += "-cc" + hex.EncodeToString(sum[:4])
+		if instrument.DropInlined() {
+			id += "-inl"
+		}
+	}
+	return id, nil
+}
+
 // versionFull answers `compile -V=full` with the real compiler's line plus
 // a marker that changes whenever the rewrite could produce other output (a
 // new wrapper binary). Without it the go command would mix hot and plain
@@ -173,22 +198,12 @@ func versionFull(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gohot: %v\n", err)
 		return 2
 	}
-	if instrument.NoEscapeAll() {
-		id += "-noescape"
+	variant, err := Variant()
+	if err != nil {
+		fmt.Fprintf(stderr, "gohot: %v\n", err)
+		return 2
 	}
-	if cc := instrument.HotCompiler(); cc != "" {
-		// The hot compiler inlines differently from the stock one.
-		st, err := os.Stat(cc)
-		if err != nil {
-			fmt.Fprintf(stderr, "gohot: the hot compiler (%s=%s): %v\n", CompilerEnv, cc, err)
-			return 2
-		}
-		sum := sha256.Sum256([]byte(fmt.Sprintf("%s %d %d", cc, st.Size(), st.ModTime().UnixNano())))
-		id += "-cc" + hex.EncodeToString(sum[:4])
-		if instrument.DropInlined() {
-			id += "-inl"
-		}
-	}
+	id += variant
 	if m := os.Getenv(kit.MainEnv); m != "" {
 		// The kit's package main is compiled as "main" (mainAsMain).
 		sum := sha256.Sum256([]byte(m))
