@@ -6,15 +6,16 @@
 #   stock     GOHOT_COMPILER=stock hotreload go test    (every package instrumented,
 #                                                        compiled by the stock compiler:
 #                                                        the default before the hot compiler)
-#   keep      hotreload go test                         (every package instrumented,
-#                                                        compiled by the hot compiler;
-#                                                        inlined copies keep their
-#                                                        prologues, as a test's mocks need)
-#   hot       GOHOT_INLINED_PROLOGUES=drop              (the hot build's default, as
-#             hotreload go test                          hotreload build/run compile:
-#                                                        inlined copies without prologues)
-#   noescape  GOHOT_NOESCAPE=1 + hot                    (same, arguments passed to
-#                                                        redirects without escaping)
+#   keep      hotreload go test                         (a test's build: every package
+#                                                        instrumented, compiled by the hot
+#                                                        compiler; inlined copies keep their
+#                                                        prologues, arguments escape)
+#   hot       GOHOT_INLINED_PROLOGUES=drop              (the default hot build, as hotreload
+#             GOHOT_NOESCAPE=1 hotreload go test         build/run and the hot SDK compile:
+#                                                        inlined copies without prologues,
+#                                                        arguments passed without escaping)
+#   escaping  GOHOT_INLINED_PROLOGUES=drop              (the same, arguments escaping)
+#             hotreload go test
 #
 # and compared with benchstat (time/op, B/op, allocs/op).
 #
@@ -31,7 +32,7 @@
 # Environment:
 #   COUNT      rounds, i.e. samples per benchmark and mode (default 6)
 #   BENCHTIME  -test.benchtime (default 500ms)
-#   MODES      subset of "plain stock keep hot noescape" (default: plain keep hot)
+#   MODES      subset of "plain stock keep hot escaping" (default: plain keep hot)
 #   PKGS       subset of the packages below (default all)
 #   OUT        results directory (default bench/results/<YYYY-MM-DD>)
 #   WORK       directory for the test binaries (default: a temporary one)
@@ -192,8 +193,8 @@ for m in $MODES; do
 		plain) (cd "$bdir" && CGO_ENABLED=1 go test -c -o "$b" "$bp") ;;
 		stock) (cd "$bdir" && env -u GOHOT_NOESCAPE GOHOT_COMPILER=stock "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
 		keep) (cd "$bdir" && env -u GOHOT_NOESCAPE -u GOHOT_COMPILER -u GOHOT_INLINED_PROLOGUES "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
-		hot) (cd "$bdir" && env -u GOHOT_NOESCAPE -u GOHOT_COMPILER GOHOT_INLINED_PROLOGUES=drop "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
-		noescape) (cd "$bdir" && env -u GOHOT_COMPILER GOHOT_NOESCAPE=1 GOHOT_INLINED_PROLOGUES=drop "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
+		hot) (cd "$bdir" && env -u GOHOT_COMPILER GOHOT_NOESCAPE=1 GOHOT_INLINED_PROLOGUES=drop "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
+		escaping) (cd "$bdir" && env -u GOHOT_NOESCAPE -u GOHOT_COMPILER GOHOT_INLINED_PROLOGUES=drop "$HOTRELOAD" go test -c -o "$b" "$bp") ;;
 		*) echo "unknown mode $m" >&2; exit 2 ;;
 		esac
 		# A hot binary without slots would silently measure nothing.

@@ -153,8 +153,12 @@ func (u *unit) inlineUsers(callers []inlineCaller) {
 	for _, c := range callers {
 		d := byName[c.name]
 		if d == nil {
-			// Deleted since the base: its callers changed, and are
-			// replaced (or refused) for that.
+			// Deleted since the base (its callers changed, and are
+			// replaced or refused for that), or a name this package
+			// does not declare: say what may still run old code.
+			note := fmt.Sprintf("package %s: %s, into which the build inlined %s, is not a function of the current sources: where the running program still calls it, it runs the old %s (restart to be sure)", u.pkg.Name(), c.name, strings.Join(c.inlined, ", "), strings.Join(c.inlined, ", "))
+			u.ch.notes = append(u.ch.notes, note)
+			u.ch.notLive = append(u.ch.notLive, note)
 			continue
 		}
 		names = append(names, fmt.Sprintf("%s (inlined %s)", c.name, strings.Join(c.inlined, ", ")))
