@@ -22,6 +22,12 @@ const (
 	hotClosureLoaderKind = "CL"
 )
 
+// IsHotGenerated reports whether name, a function's, is one the rewriter
+// generated (or a user's that starts like one: treated alike, safely).
+func IsHotGenerated(name string) bool {
+	return strings.HasPrefix(name, hotPrefixBase)
+}
+
 // IsHotPrologueSlot reports whether name is the name of a slot, or of a
 // slot's loader, that the rewriter generated: what a prologue's
 // "if h := <slot>; h != nil" reads.

@@ -71,7 +71,8 @@ const EscapeTagsEnv = "GOHOT_ESCAPE_TAGS"
 // function literals: patching their enclosing function again would not
 // reach a closure made earlier; InlineDrop (the standard library,
 // dependencies) drops those too. Method, dictionary and method-value
-// wrappers always keep them: no patch replaces a wrapper.
+// wrappers, and the functions the rewriter generates, always keep them:
+// no patch replaces those.
 const InlineEnv = "GOHOT_INLINE"
 
 // The values of InlineEnv.
@@ -112,7 +113,10 @@ func HotInlinedBody(callerfn, fn *ir.Func, body []ir.Node) []ir.Node {
 		return body
 	}
 	for f := callerfn; f != nil; f = f.ClosureParent {
-		if f.Wrapper() {
+		if f.Wrapper() || IsHotGenerated(f.Sym().Name) {
+			// No patch replaces a wrapper, nor a function the rewriter
+			// generated (GoHotW_..., a method value's redirectable
+			// wrapper): the copy in it must follow the callee's slot.
 			return body
 		}
 	}
